@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Every setting of the server, read once from the environment at start. Nothing else reads process.env. */
+const configSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/deskql.db')
+    .describe('A `file:` SQLite path (embedded default) or a `postgres://` URL.'),
+  HOST: z.string().default('127.0.0.1').describe('Address the HTTP/WebSocket server listens on.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .describe('When set, events travel over Redis so several server instances share subscriptions.'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type ServerConfig = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid DeskQL server configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/sqlite/client.js';
+import { PrismaClient as PgPrismaClient } from '../generated/pg/client.js';
+
+/**
+ * The Prisma client the whole server is typed against. Both providers share one
+ * data model (prisma/base.prisma); the PostgreSQL client is cast to this type
+ * because the two generated clients differ only in provider-specific details
+ * (transaction isolation levels) that DeskQL does not use.
+ */
+export type Db = PrismaClient;
+export type Provider = 'sqlite' | 'postgresql';
+
+export interface Database {
+  db: Db;
+  provider: Provider;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function providerOf(url: string): Provider {
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (url.startsWith('file:')) return 'sqlite';
+  throw new Error(`DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL), got "${url}"`);
+}
+
+/** Resolves `file:./x.db` against the working directory and creates its folder. */
+export function sqliteFilePath(url: string): string {
+  const path = resolve(url.slice('file:'.length));
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
+
+export function createAdapterFactory(url: string) {
+  return providerOf(url) === 'sqlite'
+    ? new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 10_000 })
+    : new PrismaPg({ connectionString: url, max: 10 });
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const provider = providerOf(url);
+  const adapter = createAdapterFactory(url);
+  const db =
+    provider === 'sqlite'
+      ? new PrismaClient({ adapter })
+      : (new PgPrismaClient({ adapter: adapter as PrismaPg }) as unknown as Db);
+  if (provider === 'sqlite') {
+    // WAL lets readers work while a writer commits; synchronous stays FULL so a
+    // committed message survives a power cut, which the ingest promise relies on.
+    await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  }
+  return { db, provider, url, close: () => db.$disconnect() };
+}

@@ -1,0 +1,71 @@
+import { builder } from '../builder.js';
+import { agentCaller } from '../context.js';
+import { Agent } from './agent.js';
+import { MessageDirection, MessageKind } from './enums.js';
+
+const EmailAddress = builder.objectRef<{ address: string; name: string | null }>('EmailAddress').implement({
+  fields: (t) => ({
+    address: t.exposeString('address'),
+    name: t.exposeString('name', { nullable: true }),
+  }),
+});
+
+const addressList = (value: unknown) => (Array.isArray(value) ? (value as Array<{ address: string; name: string | null }>) : []);
+
+// Select mode: a message's raw source and an attachment's bytes are read only when a query asks for them.
+export const Attachment = builder.prismaObject('Attachment', {
+  select: { id: true },
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    filename: t.exposeString('filename'),
+    contentType: t.exposeString('contentType'),
+    size: t.exposeInt('size', { description: 'Bytes.' }),
+    checksum: t.exposeString('checksum', { description: 'SHA-256 of the content, hex.' }),
+    contentId: t.exposeString('contentId', { nullable: true, description: 'Set for inline images referenced from the HTML.' }),
+    contentBase64: t.string({
+      description: 'The content, base64-encoded. Loaded only when asked for.',
+      select: { content: true },
+      resolve: (attachment) => Buffer.from(attachment.content).toString('base64'),
+    }),
+  }),
+});
+
+export const Message = builder.prismaNode('Message', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
+  select: { id: true },
+  description: 'An entry of a conversation timeline: an email in or out, an internal note, or a system entry.',
+  fields: (t) => ({
+    direction: t.expose('direction', { type: MessageDirection }),
+    kind: t.expose('kind', { type: MessageKind }),
+    author: t.relation('author', { type: Agent, nullable: true, description: 'The agent who wrote it or caused it.' }),
+    authorPlugin: t.exposeString('authorPlugin', { nullable: true, description: 'The plugin that caused it.' }),
+    from: t.field({
+      type: EmailAddress,
+      nullable: true,
+      select: { fromAddress: true, fromName: true },
+      resolve: (m) => (m.fromAddress ? { address: m.fromAddress, name: m.fromName } : null),
+    }),
+    to: t.field({ type: [EmailAddress], select: { to: true }, resolve: (m) => addressList(m.to) }),
+    cc: t.field({ type: [EmailAddress], select: { cc: true }, resolve: (m) => addressList(m.cc) }),
+    subject: t.exposeString('subject', { nullable: true }),
+    text: t.exposeString('text', { nullable: true }),
+    html: t.exposeString('html', { nullable: true }),
+    messageId: t.exposeString('messageId', { nullable: true, description: 'The RFC 5322 Message-ID, without angle brackets.' }),
+    inReplyTo: t.exposeString('inReplyTo', { nullable: true }),
+    references: t.stringList({ select: { references: true }, resolve: (m) => (Array.isArray(m.references) ? (m.references as string[]) : []) }),
+    parseProblem: t.exposeString('parseProblem', {
+      nullable: true,
+      description: 'What was wrong with a malformed inbound message; it is stored all the same.',
+    }),
+    rawSource: t.string({
+      nullable: true,
+      description: 'The inbound message source as received, base64-encoded. Loaded only when asked for.',
+      select: { raw: true },
+      resolve: (m) => (m.raw ? Buffer.from(m.raw).toString('base64') : null),
+    }),
+    event: t.expose('event', { type: 'JSON', nullable: true, description: 'For system entries: what changed.' }),
+    attachments: t.relation('attachments'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});

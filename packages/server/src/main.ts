@@ -1,0 +1,30 @@
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { ensureDemoWorkspace } from './cli/seed.js';
+
+/** Starts the DeskQL server with settings from the environment; stops cleanly on SIGTERM/SIGINT. */
+export async function main() {
+  const config = loadConfig();
+  const app = await createApp({ databaseUrl: config.DATABASE_URL });
+  const welcome = await ensureDemoWorkspace(app.database.db);
+  const { url } = await app.listen(config.PORT, config.HOST);
+  console.log(`DeskQL GraphQL API on ${url} (GraphiQL in a browser), database ${app.database.provider}`);
+  if (welcome) console.log(welcome);
+  let closing = false;
+  const stop = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`${signal}: closing`);
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
