@@ -55,6 +55,18 @@ export interface DeskqlEvents {
     /** True when the mail opened the conversation. */
     openedConversation: boolean;
   };
+  /** An outbound email left through the SMTP relay. */
+  'message.sent': ConversationEvent & { messageId: string };
+  /** An outbound email could not be sent and will not be retried. */
+  'message.failed': ConversationEvent & { messageId: string; error: string };
+  /** A scheduled email was held back because the customer wrote again before it left. */
+  'message.held': ConversationEvent & { messageId: string };
+  /** An outbound email changed outbox state (queued, held, sent, failed, cancelled, or a retry was scheduled). */
+  'message.deliveryChanged': ConversationEvent & {
+    messageId: string;
+    state: 'QUEUED' | 'HELD' | 'SENT' | 'FAILED' | 'CANCELLED';
+    error: string | null;
+  };
   'contact.created': WorkspaceEvent & { contactId: string; actor: Actor };
   'contact.updated': WorkspaceEvent & { contactId: string; actor: Actor };
   /** `mergedContactId` no longer exists; everything it had now belongs to `contactId`. */

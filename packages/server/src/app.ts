@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse, type ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -10,6 +10,9 @@ import { applyMigrations } from './db/migrations.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { identify, type GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
+import { createTransport } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { startOutbox, type Outbox, type OutboxOptions } from './outbox/worker.js';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -18,11 +21,22 @@ export interface AppOptions {
   /** Apply pending migrations before serving (default true). */
   migrate?: boolean;
   graphiql?: boolean;
+  /**
+   * Called with every SQL statement the database client runs (tests count them).
+   * @default undefined — no query log is attached.
+   */
+  onQuery?: (sql: string) => void;
+  /** The SMTP relay for outbound mail (a URL or nodemailer options); without it the outbox does not run. */
+  smtp?: string | SMTPTransport.Options;
+  /** Outbox tuning (tests shorten the retry delays). */
+  outbox?: Omit<OutboxOptions, 'transport'>;
 }
 
 export interface App {
   database: Database;
   events: EventBus;
+  /** The outbox worker, when an SMTP relay is configured. */
+  outbox: Outbox | null;
   /** The HTTP server with GraphQL over HTTP and graphql-ws on /graphql; not listening yet. */
   server: Server;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
@@ -32,7 +46,7 @@ export interface App {
 /** Builds the DeskQL server. It never listens by itself: main.ts and tests call listen(). */
 export async function createApp(options: AppOptions): Promise<App> {
   if (options.migrate !== false) await applyMigrations(options.databaseUrl);
-  const database = await openDatabase(options.databaseUrl);
+  const database = await openDatabase(options.databaseUrl, { onQuery: options.onQuery });
   const events = options.events ?? createEventBus();
   const deps = { db: database.db, events };
 
@@ -42,8 +56,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     graphiql: options.graphiql ?? true,
     landingPage: false,
     maskedErrors: { maskError },
-    context: async ({ request }) => ({ ...deps, identity: await identify(deps, request.headers.get('authorization')) }),
+    // Over graphql-ws there is no fetch Request (Yoga gets `req`); onSubscribe below identifies that caller.
+    context: async ({ request }) => ({
+      ...deps,
+      identity: request ? await identify(deps, request.headers.get('authorization')) : null,
+    }),
   });
+
+  // graphql-ws: the token is the connection parameter `authorization`, else the upgrade request's header.
+  const wsAuthorization = (ctx: { connectionParams?: Readonly<Record<string, unknown>>; extra: { request: IncomingMessage } }) =>
+    (ctx.connectionParams?.authorization as string | undefined) ??
+    (ctx.connectionParams?.Authorization as string | undefined) ??
+    ctx.extra.request.headers.authorization;
 
   const server = createServer(yoga);
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
@@ -52,10 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       execute: (args) => (args.rootValue as { execute(a: ExecutionArgs): unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe(a: ExecutionArgs): unknown }).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
-        const authorization =
-          (ctx.connectionParams?.authorization as string | undefined) ??
-          (ctx.connectionParams?.Authorization as string | undefined) ??
-          ctx.extra.request.headers.authorization;
+        const authorization = wsAuthorization(ctx);
         const { schema, execute, subscribe, contextFactory, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -75,13 +96,24 @@ export async function createApp(options: AppOptions): Promise<App> {
           rootValue: { execute, subscribe },
         };
       },
+      // A subscription outlives the token check made when it started: once its token is revoked,
+      // its next event closes the connection (4401) instead of reaching the client.
+      onNext: async (ctx, _id, _payload, args) => {
+        if (!(args.contextValue as GraphQLContext).identity) return;
+        if (await identify(deps, wsAuthorization(ctx))) return;
+        ctx.extra.socket.close(4401, 'Unauthorized: the API token is no longer valid');
+        return { errors: [{ message: 'The API token is no longer valid.', extensions: { code: 'UNAUTHENTICATED' } }] };
+      },
     },
     wsServer,
   );
 
+  const outbox = options.smtp ? startOutbox(deps, { ...options.outbox, transport: createTransport(options.smtp) }) : null;
+
   return {
     database,
     events,
+    outbox,
     server,
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
@@ -92,6 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }),
     async close() {
+      await outbox?.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();

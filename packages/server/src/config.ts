@@ -12,6 +12,10 @@ const configSchema = z.object({
     .string()
     .optional()
     .describe('When set, events travel over Redis so several server instances share subscriptions.'),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .describe('The relay outbound mail goes through, e.g. smtp://user:pass@relay:587; without it replies stay queued.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

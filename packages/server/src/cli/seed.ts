@@ -1,3 +1,5 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Db } from '../db/database.js';
 import { createEventBus } from '../events/bus.js';
 import { createAgent } from '../domain/agents/agents.js';
@@ -32,6 +34,7 @@ function email(from: string, name: string, subject: string, text: string, messag
     attachments: [],
     raw: Buffer.from(`From: ${name} <${from}>\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\n${text}\r\n`),
     parseProblem: null,
+    automated: false,
   };
 }
 
@@ -94,15 +97,28 @@ export async function seedDemo(db: Db): Promise<DemoCredentials> {
   return { workspaceId: workspace.id, adminToken, agentToken, ingestToken, supportAddress: 'support@demo.deskql.test' };
 }
 
-/** On a database with no workspace yet, seeds the demo and returns a welcome text with its tokens. */
-export async function ensureDemoWorkspace(db: Db): Promise<string | null> {
+/**
+ * On a database with no workspace yet, seeds the demo and returns a welcome text with its tokens.
+ * With `ingestTokenFile` (the embedded default), the demo ingest token is also written there,
+ * readable by its owner only, so the local SMTP ingest daemon can deliver without configuration.
+ */
+export async function ensureDemoWorkspace(db: Db, options: { ingestTokenFile?: string } = {}): Promise<string | null> {
   if ((await db.workspace.count()) > 0) return null;
   const demo = await seedDemo(db);
+  if (options.ingestTokenFile) writeSecret(options.ingestTokenFile, demo.ingestToken);
   return [
     'First start: created the "Demo Support" workspace with sample data. Its tokens (shown this once):',
     `  admin  (Ada):  ${demo.adminToken}`,
     `  agent  (Sam):  ${demo.agentToken}`,
-    `  ingest (SMTP): ${demo.ingestToken}`,
+    `  ingest (SMTP): ${demo.ingestToken}${options.ingestTokenFile ? `  (also in ${options.ingestTokenFile}, for the SMTP ingest daemon)` : ''}`,
     'Send one as the header  Authorization: Bearer <token>.',
   ].join('\n');
+}
+
+/** Writes a secret atomically (a reader never sees half of it) with mode 0600. */
+function writeSecret(path: string, secret: string) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${secret}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
 }

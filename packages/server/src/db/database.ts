@@ -21,6 +21,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
+type QueryEvents = { $on(event: 'query', callback: (event: { query: string }) => void): void };
+
 export function providerOf(url: string): Provider {
   if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
   if (url.startsWith('file:')) return 'sqlite';
@@ -40,13 +42,27 @@ export function createAdapterFactory(url: string) {
     : new PrismaPg({ connectionString: url, max: 10 });
 }
 
-export async function openDatabase(url: string): Promise<Database> {
+export interface OpenDatabaseOptions {
+  /**
+   * Called with the text of every SQL statement the client runs, once it has run.
+   * For tests and diagnostics; when omitted, Prisma's query log stays off.
+   */
+  onQuery?: (sql: string) => void;
+}
+
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const provider = providerOf(url);
   const adapter = createAdapterFactory(url);
+  const { onQuery } = options;
+  const log = onQuery ? [{ emit: 'event' as const, level: 'query' as const }] : undefined;
   const db =
     provider === 'sqlite'
-      ? new PrismaClient({ adapter })
-      : (new PgPrismaClient({ adapter: adapter as PrismaPg }) as unknown as Db);
+      ? (new PrismaClient({ adapter, log }) as Db)
+      : (new PgPrismaClient({ adapter: adapter as PrismaPg, log }) as unknown as Db);
+  if (onQuery) {
+    // Db is typed without a log option, so its $on does not list 'query'; the client above was built with it.
+    (db as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));
+  }
   if (provider === 'sqlite') {
     // WAL lets readers work while a writer commits; synchronous stays FULL so a
     // committed message survives a power cut, which the ingest promise relies on.

@@ -12,5 +12,6 @@ import './types/message.js';
 import './types/conversation.js';
 import './types/smart-folder.js';
 import './types/mail.js';
+import './types/outbound.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

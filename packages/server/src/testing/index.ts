@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createApp, type App } from '../app.js';
+import { createApp, type App, type AppOptions } from '../app.js';
 import type { EventBus } from '../events/bus.js';
 import { createWorkspace } from '../domain/workspaces/workspaces.js';
 import { issueToken } from '../domain/tokens/tokens.js';
@@ -88,9 +88,20 @@ export interface TestWorkspace {
   address: string;
 }
 
-export async function startTestServer(options: { database?: TestDatabase; events?: EventBus } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Defaults to a fresh test database, dropped on close. */
+  database?: TestDatabase;
+  events?: EventBus;
+  /** Called with every SQL statement the server runs (see AppOptions.onQuery). */
+  onQuery?: (sql: string) => void;
+  /** The outbound SMTP relay (e.g. a recording SMTP server on loopback) and outbox tuning. */
+  smtp?: AppOptions['smtp'];
+  outbox?: AppOptions['outbox'];
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false });
+  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false, onQuery: options.onQuery, smtp: options.smtp, outbox: options.outbox });
   const { url, port } = await app.listen(0);
   const clients: Client[] = [];
   let workspaces = 0;

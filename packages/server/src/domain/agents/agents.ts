@@ -1,5 +1,6 @@
 import { assertAdmin, type Caller, type Deps } from '../shared/deps.js';
 import { DomainError, isUniqueViolation, normalizeEmail, notFound, requiredText } from '../shared/errors.js';
+import { forgetCachedIdentities } from '../tokens/tokens.js';
 
 export type AgentRole = 'ADMIN' | 'AGENT';
 
@@ -33,11 +34,14 @@ export async function updateAgent(
     const admins = await deps.db.agent.count({ where: { workspaceId: caller.workspaceId, role: 'ADMIN' } });
     if (admins === 1) throw new DomainError('CONFLICT', 'A workspace keeps at least one admin.', 'role');
   }
-  return deps.db.agent.update({
+  const updated = await deps.db.agent.update({
     where: { id: agent.id },
     data: {
       ...(input.name != null && { name: requiredText('name', input.name) }),
       ...(input.role != null && { role: input.role }),
     },
   });
+  // Tokens carry their agent's role in the identity cache; a demoted admin must lose admin rights at once.
+  if (updated.role !== agent.role) forgetCachedIdentities();
+  return updated;
 }

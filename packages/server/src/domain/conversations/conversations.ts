@@ -4,6 +4,7 @@ import { invalid, notFound, requiredText } from '../shared/errors.js';
 import { transact, type PendingEvents } from '../shared/pending-events.js';
 import { statusAfterMessage, type ConversationStatus } from './status.js';
 import { loadConversation, recordSystemMessage } from './timeline.js';
+import { addDeliveryEvent } from '../mail/outbox.js';
 
 export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
 type ConversationRow = Awaited<ReturnType<typeof loadConversation>>;
@@ -167,53 +168,83 @@ export async function addNote(deps: Deps, caller: Caller, input: { conversationI
  * customer's latest message and carrying the case number, and hands the
  * conversation to the customer (WAITING_ON_CUSTOMER). Sending is the outbox's.
  */
-export async function replyToConversation(
-  deps: Deps,
-  caller: Caller,
-  input: { conversationId: string; text: string; html?: string | null; status?: ConversationStatus | null },
-) {
-  const text = requiredText('text', input.text, 1_000_000);
+export interface ReplyInput {
+  text: string;
+  html?: string | null;
+  status?: ConversationStatus | null;
+  /** Scheduled send: the email stays queued until then. */
+  sendAt?: Date | null;
+  /** The recipient; by default whoever last wrote in, else the contact's first address. */
+  to?: string | null;
+}
+
+export async function replyToConversation(deps: Deps, caller: Caller, input: ReplyInput & { conversationId: string }) {
+  requiredText('text', input.text, 1_000_000);
   return transact(deps, async (tx, events) => {
     const conversation = await loadConversation(tx, caller, input.conversationId);
-    const inbox = await tx.inbox.findUniqueOrThrow({
-      where: { id: conversation.inboxId },
-      include: { addresses: { orderBy: { createdAt: 'asc' }, take: 1 } },
-    });
-    const contactEmail = await tx.contactEmail.findFirst({
-      where: { contactId: conversation.contactId },
-      orderBy: { createdAt: 'asc' },
-    });
-    if (!contactEmail) throw invalid('conversationId', 'The contact has no email address to reply to.');
-    const lastInbound = await tx.message.findFirst({
-      where: { conversationId: conversation.id, direction: 'INBOUND', kind: 'EMAIL', messageId: { not: null } },
-      orderBy: { createdAt: 'desc' },
-    });
-    const fromAddress = inbox.addresses[0]?.address ?? null;
-    const references = [...((lastInbound?.references as string[] | null) ?? []), ...(lastInbound?.messageId ? [lastInbound.messageId] : [])];
-    const caseTag = `[#${inbox.casePrefix}-${conversation.number}]`;
-    const baseSubject = conversation.subject.replace(/\s*\[#[A-Za-z0-9]+-\d+\]\s*/g, ' ').trim();
-    const message = await addOwnMessage(tx, events, caller, conversation, {
-      kind: 'EMAIL',
-      text,
-      html: input.html ?? null,
-      fromAddress,
-      fromName: inbox.senderName,
-      to: [{ address: contactEmail.address, name: null }],
-      subject: `${/^re:/i.test(baseSubject) ? '' : 'Re: '}${baseSubject} ${caseTag}`.trim(),
-      messageId: `${randomUUID()}@${fromAddress?.split('@')[1] ?? 'deskql.invalid'}`,
-      inReplyTo: lastInbound?.messageId ?? null,
-      references,
-    });
-    const current = await tx.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
-    await applyStatus(
-      tx,
-      events,
-      caller,
-      current,
-      input.status ?? statusAfterMessage(current.status, { direction: 'OUTBOUND', kind: 'EMAIL' }),
-    );
-    return message;
+    return replyInTransaction(tx, events, caller, conversation, input);
   });
+}
+
+/**
+ * Stores an agent's email reply as a queued outbound message, threaded to the
+ * customer's latest message, carrying the case number and the inbox's
+ * signature, and hands the conversation to the customer (WAITING_ON_CUSTOMER).
+ * The outbox sends it.
+ */
+export async function replyInTransaction(
+  tx: Tx,
+  events: PendingEvents,
+  caller: Caller,
+  conversation: ConversationRow,
+  input: ReplyInput,
+) {
+  const text = requiredText('text', input.text, 1_000_000);
+  const sendAt = input.sendAt && input.sendAt.getTime() > Date.now() ? input.sendAt : null;
+  const inbox = await tx.inbox.findUniqueOrThrow({
+    where: { id: conversation.inboxId },
+    include: { addresses: { orderBy: { createdAt: 'asc' }, take: 1 } },
+  });
+  const lastInbound = await tx.message.findFirst({
+    where: { conversationId: conversation.id, direction: 'INBOUND', kind: 'EMAIL' },
+    orderBy: { createdAt: 'desc' },
+  });
+  const contactEmail = await tx.contactEmail.findFirst({
+    where: { contactId: conversation.contactId },
+    orderBy: { createdAt: 'asc' },
+  });
+  const to = input.to ?? lastInbound?.fromAddress ?? contactEmail?.address;
+  if (!to) throw invalid('conversationId', 'The contact has no email address to reply to.');
+  const fromAddress = inbox.addresses[0]?.address ?? null;
+  const references = [
+    ...((lastInbound?.references as string[] | null) ?? []),
+    ...(lastInbound?.messageId ? [lastInbound.messageId] : []),
+  ];
+  const caseTag = `[#${inbox.casePrefix}-${conversation.number}]`;
+  const baseSubject = conversation.subject.replace(/\s*\[#[A-Za-z0-9]+-\d+\]\s*/g, ' ').trim();
+  const isReply = Boolean(lastInbound);
+  const message = await addOwnMessage(tx, events, caller, conversation, {
+    kind: 'EMAIL',
+    text: withSignature(text, inbox.signature),
+    html: input.html ? withHtmlSignature(input.html, inbox.signature) : null,
+    fromAddress,
+    fromName: inbox.senderName,
+    to: [{ address: to, name: null }],
+    subject: `${isReply && !/^re:/i.test(baseSubject) ? 'Re: ' : ''}${baseSubject} ${caseTag}`.trim(),
+    messageId: `${randomUUID()}@${fromAddress?.split('@')[1] ?? 'deskql.invalid'}`,
+    inReplyTo: lastInbound?.messageId ?? null,
+    references,
+    sendAt,
+  });
+  const current = await tx.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+  await applyStatus(
+    tx,
+    events,
+    caller,
+    current,
+    input.status ?? statusAfterMessage(current.status, { direction: 'OUTBOUND', kind: 'EMAIL' }),
+  );
+  return message;
 }
 
 /** Stores a note or reply by the caller, bumps activity and keeps the caller's read state. */
@@ -233,6 +264,7 @@ async function addOwnMessage(
     messageId?: string;
     inReplyTo?: string | null;
     references?: string[];
+    sendAt?: Date | null;
   },
 ) {
   const now = new Date();
@@ -253,6 +285,8 @@ async function addOwnMessage(
       messageId: data.messageId ?? null,
       inReplyTo: data.inReplyTo ?? null,
       references: data.references ?? undefined,
+      deliveryState: data.kind === 'EMAIL' ? 'QUEUED' : null,
+      sendAt: data.sendAt ?? null,
       createdAt: now,
     },
   });
@@ -277,5 +311,19 @@ async function addOwnMessage(
     direction: 'OUTBOUND',
     kind: data.kind,
   });
+  if (data.kind === 'EMAIL') {
+    addDeliveryEvent(events, caller, { ...message, conversation: { inboxId: conversation.inboxId } }, 'QUEUED');
+  }
   return message;
+}
+
+/** Appends the inbox signature to a reply, as the customer will see it. */
+export function withSignature(text: string, signature: string): string {
+  return signature.trim() ? `${text.trimEnd()}\n\n${signature}` : text;
+}
+
+function withHtmlSignature(html: string, signature: string): string {
+  if (!signature.trim()) return html;
+  const escaped = signature.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+  return `${html}<br><br><div class="deskql-signature">${escaped}</div>`;
 }

@@ -8,6 +8,25 @@ export interface InboxInput {
   signature?: string | null;
   /** Letters and digits shown before case numbers, e.g. SUP in [#SUP-123]. */
   casePrefix?: string | null;
+  autoReplyEnabled?: boolean | null;
+  autoReplySubject?: string | null;
+  autoReplyText?: string | null;
+  autoReplyIntervalMinutes?: number | null;
+}
+
+function autoReplySettings(input: Partial<InboxInput>) {
+  if (input.autoReplyIntervalMinutes != null && (input.autoReplyIntervalMinutes < 1 || input.autoReplyIntervalMinutes > 100_000)) {
+    throw invalid('autoReplyIntervalMinutes', 'autoReplyIntervalMinutes must be between 1 and 100000.');
+  }
+  if (input.autoReplyEnabled && input.autoReplyText !== undefined && !input.autoReplyText?.trim()) {
+    throw invalid('autoReplyText', 'An enabled auto-reply needs a text.');
+  }
+  return {
+    ...(input.autoReplyEnabled != null && { autoReplyEnabled: input.autoReplyEnabled }),
+    ...(input.autoReplySubject != null && { autoReplySubject: input.autoReplySubject }),
+    ...(input.autoReplyText != null && { autoReplyText: input.autoReplyText }),
+    ...(input.autoReplyIntervalMinutes != null && { autoReplyIntervalMinutes: input.autoReplyIntervalMinutes }),
+  };
 }
 
 function casePrefixOf(field: string, value: string): string {
@@ -43,6 +62,7 @@ export async function createInbox(deps: Pick<Deps, 'db' | 'events'>, caller: Cal
           senderName: input.senderName?.trim() || name,
           signature: input.signature ?? '',
           casePrefix: casePrefixOf('casePrefix', input.casePrefix ?? (name.replace(/[^A-Za-z0-9]/g, '').slice(0, 3) || 'C')),
+          ...autoReplySettings(input),
         },
       });
       await tx.inboxAddress.createMany({
@@ -86,6 +106,7 @@ export async function updateInbox(
           ...(input.senderName != null && { senderName: requiredText('senderName', input.senderName) }),
           ...(input.signature != null && { signature: input.signature }),
           ...(input.casePrefix != null && { casePrefix: casePrefixOf('casePrefix', input.casePrefix) }),
+          ...autoReplySettings(input as Partial<InboxInput>),
         },
       });
     })

@@ -33,6 +33,8 @@ export interface InboundEmail {
   raw: Buffer | null;
   /** What was wrong with the message, when it could not be read cleanly. */
   parseProblem: string | null;
+  /** A machine sent it (auto-reply, bounce, bulk or list mail): never answer it automatically. */
+  automated: boolean;
 }
 
 const stripBrackets = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
@@ -50,10 +52,37 @@ function addresses(value: AddressObject | AddressObject[] | undefined): EmailAdd
     .map((a) => ({ address: a.address!.trim().toLowerCase(), name: a.name?.trim() || null }));
 }
 
+const headerText = (parsed: ParsedMail, name: string) => {
+  const value = parsed.headers.get(name);
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value.trim().toLowerCase();
+  if (typeof value === 'object' && 'value' in value) return String(value.value).trim().toLowerCase();
+  return String(value).trim().toLowerCase();
+};
+
+/**
+ * RFC 3834 and common practice: mail that is itself automatic must not get
+ * an automatic answer, or two robots answer each other forever.
+ */
+export function isAutomatedMail(parsed: ParsedMail, envelopeSender?: string | null): boolean {
+  if (envelopeSender === '' || envelopeSender === '<>') return true;
+  const autoSubmitted = headerText(parsed, 'auto-submitted');
+  if (autoSubmitted && autoSubmitted !== 'no') return true;
+  if (['bulk', 'list', 'junk', 'auto_reply'].includes(headerText(parsed, 'precedence') ?? '')) return true;
+  // mailparser folds List-Id, List-Unsubscribe and the other List-* headers into one `list` entry.
+  if (parsed.headers.has('list') || parsed.headers.has('list-id')) return true;
+  if (parsed.headers.has('x-autoreply') || parsed.headers.has('x-autorespond')) return true;
+  if (/\b(all|autoreply)\b/.test(headerText(parsed, 'x-auto-response-suppress') ?? '')) return true;
+  const returnPath = headerText(parsed, 'return-path');
+  if (returnPath !== null && /^<?\s*>?$/.test(returnPath)) return true;
+  const from = parsed.from?.value[0]?.address?.toLowerCase() ?? '';
+  return /^(mailer-daemon|postmaster)@/.test(from);
+}
+
 export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** Turns mailparser's result into an InboundEmail, noting what is missing or broken. */
-export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null): InboundEmail {
+export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null, envelopeSender?: string | null): InboundEmail {
   const problems: string[] = [];
   const from = addresses(parsed.from)[0] ?? null;
   if (!from) problems.push('no readable From address');
@@ -78,6 +107,7 @@ export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null): InboundE
     })),
     raw,
     parseProblem: problems.length ? problems.join('; ') : null,
+    automated: isAutomatedMail(parsed, envelopeSender),
   };
 }
 
@@ -85,10 +115,10 @@ export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null): InboundE
  * Parses a raw RFC 5322 message. Never throws: a message mailparser cannot
  * read is returned with its source, an empty body and the reason.
  */
-export async function parseEmail(raw: Buffer): Promise<InboundEmail> {
+export async function parseEmail(raw: Buffer, envelopeSender?: string | null): Promise<InboundEmail> {
   try {
     const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-    return fromParsedMail(parsed, raw);
+    return fromParsedMail(parsed, raw, envelopeSender);
   } catch (error) {
     return {
       messageId: null,
@@ -103,6 +133,7 @@ export async function parseEmail(raw: Buffer): Promise<InboundEmail> {
       attachments: [],
       raw,
       parseProblem: `unparseable: ${(error as Error).message}`,
+      automated: envelopeSender === '' || envelopeSender === '<>',
     };
   }
 }

@@ -7,6 +7,8 @@ import { applyStatus } from '../conversations/conversations.js';
 import { statusAfterMessage } from '../conversations/status.js';
 import { recordSystemMessage } from '../conversations/timeline.js';
 import { sha256, type InboundEmail } from './inbound-email.js';
+import { holdScheduledReplies } from './outbox.js';
+import { queueAutoReply } from './auto-reply.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -147,6 +149,7 @@ async function storeInbound(
       references: email.references,
       raw: email.raw ? new Uint8Array(email.raw) : null,
       parseProblem: email.parseProblem,
+      automated: email.automated,
       deliveryKey,
       createdAt: now,
       attachments: {
@@ -176,6 +179,7 @@ async function storeInbound(
   if (!openedConversation) {
     await tx.conversation.update({ where: { id: conversation.id }, data: { lastMessageAt: now } });
     await tx.conversationRead.deleteMany({ where: { conversationId: conversation.id } });
+    await holdScheduledReplies(tx, events, system, conversation, now);
   }
 
   const base = { workspaceId, conversationId: conversation.id, inboxId: conversation.inboxId };
@@ -199,6 +203,9 @@ async function storeInbound(
   events.add('message.created', { ...base, actor: customer, messageId: message.id, direction: 'INBOUND', kind: 'EMAIL' });
   if (!openedConversation) {
     await applyStatus(tx, events, system, conversation, statusAfterMessage(conversation.status, { direction: 'INBOUND', kind: 'EMAIL' }));
+  }
+  if (openedConversation && !conversation.spam && !email.automated && email.from) {
+    await queueAutoReply(tx, events, { conversation, contactId: contact.id, to: email.from, inReplyTo: email.messageId, now });
   }
   events.add('message.received', {
     ...base,

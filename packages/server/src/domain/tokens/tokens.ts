@@ -58,8 +58,10 @@ export async function revokeApiToken(deps: Pick<Deps, 'db'>, caller: Caller, tok
   assertAdmin(caller);
   const token = await deps.db.apiToken.findFirst({ where: { id: tokenId, workspaceId: caller.workspaceId } });
   if (!token) throw notFound('API token', tokenId);
-  identityCache.clear();
-  return deps.db.apiToken.update({ where: { id: token.id }, data: { revokedAt: token.revokedAt ?? new Date() } });
+  const revoked = await deps.db.apiToken.update({ where: { id: token.id }, data: { revokedAt: token.revokedAt ?? new Date() } });
+  // After the write: a request between clearing and writing would cache the token as valid again.
+  forgetCachedIdentities();
+  return revoked;
 }
 
 // A short-lived cache keeps the per-request cost of authentication to a map
@@ -67,6 +69,11 @@ export async function revokeApiToken(deps: Pick<Deps, 'db'>, caller: Caller, tok
 const identityCache = new Map<string, { identity: TokenIdentity | null; expires: number }>();
 const CACHE_TTL_MS = 5_000;
 const LAST_USED_PRECISION_MS = 60_000;
+
+/** Drops cached identities, so a revocation or a role change holds from the next request on. */
+export function forgetCachedIdentities(): void {
+  identityCache.clear();
+}
 
 /** Resolves a bearer secret to its identity, or null when unknown or revoked. */
 export async function authenticateToken(db: Db, secret: string): Promise<TokenIdentity | null> {

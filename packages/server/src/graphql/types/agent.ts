@@ -6,6 +6,7 @@ import { AgentRole } from './enums.js';
 
 export const Agent = builder.prismaNode('Agent', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -34,7 +35,10 @@ builder.mutationField('createAgent', (t) =>
       role: t.arg({ type: AgentRole, required: false }),
     },
     errors: {},
-    resolve: (_query, _root, args, ctx) => createAgent(ctx, agentCaller(ctx), args),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createAgent(ctx, agentCaller(ctx), args);
+      return ctx.db.agent.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -48,7 +52,9 @@ builder.mutationField('updateAgent', (t) =>
       role: t.arg({ type: AgentRole, required: false }),
     },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      updateAgent(ctx, agentCaller(ctx), { ...args, agentId: decodeId('Agent', String(args.agentId), 'agentId') }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateAgent(ctx, agentCaller(ctx), { ...args, agentId: decodeId('Agent', String(args.agentId), 'agentId') });
+      return ctx.db.agent.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );

@@ -8,7 +8,13 @@ import { TokenScope } from './enums.js';
 
 export const ApiToken = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
+  nullable: true,
+  // Tokens are an admin's business however they are reached: node(id:) as well as apiTokens.
+  findUnique: (id, ctx) => {
+    const caller = agentCaller(ctx);
+    assertAdmin(caller);
+    return { id, workspaceId: caller.workspaceId };
+  },
   description: 'An API token. Its secret is shown once, when it is created.',
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -71,7 +77,9 @@ builder.mutationField('revokeApiToken', (t) =>
     description: 'Revokes a token at once. Admins only.',
     args: { tokenId: t.arg.id() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      revokeApiToken(ctx, agentCaller(ctx), decodeId('ApiToken', String(args.tokenId), 'tokenId')),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await revokeApiToken(ctx, agentCaller(ctx), decodeId('ApiToken', String(args.tokenId), 'tokenId'));
+      return ctx.db.apiToken.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );

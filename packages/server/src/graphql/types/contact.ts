@@ -15,6 +15,7 @@ import { Tag } from './tag.js';
 
 export const Contact = builder.prismaNode('Contact', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   description: 'A customer, created from their first mail; may have several addresses.',
   fields: (t) => ({
@@ -73,7 +74,10 @@ builder.mutationField('createContact', (t) =>
     type: Contact,
     args: { name: t.arg.string({ required: false }), emails: t.arg.stringList() },
     errors: {},
-    resolve: (_query, _root, args, ctx) => createContact(ctx, agentCaller(ctx), args),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createContact(ctx, agentCaller(ctx), args);
+      return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -82,8 +86,10 @@ builder.mutationField('updateContact', (t) =>
     type: Contact,
     args: { contactId: t.arg.id(), name: t.arg.string() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      updateContact(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), name: args.name }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateContact(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), name: args.name });
+      return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -92,8 +98,10 @@ builder.mutationField('addContactEmail', (t) =>
     type: Contact,
     args: { contactId: t.arg.id(), email: t.arg.string() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      addContactEmail(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), email: args.email }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await addContactEmail(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), email: args.email });
+      return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -102,8 +110,10 @@ builder.mutationField('removeContactEmail', (t) =>
     type: Contact,
     args: { contactId: t.arg.id(), email: t.arg.string() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      removeContactEmail(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), email: args.email }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await removeContactEmail(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), email: args.email });
+      return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -113,11 +123,13 @@ builder.mutationField('mergeContacts', (t) =>
     description: "Moves the merged contact's addresses, tags and conversations to the kept one, then deletes it.",
     args: { contactId: t.arg.id({ description: 'The contact that stays.' }), mergedContactId: t.arg.id() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      mergeContacts(ctx, agentCaller(ctx), {
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await mergeContacts(ctx, agentCaller(ctx), {
         contactId: contactId(args.contactId),
         mergedContactId: decodeId('Contact', String(args.mergedContactId), 'mergedContactId'),
-      }),
+      });
+      return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -133,8 +145,10 @@ for (const [name, blocked] of [
         : 'Unblocks a contact: their mail reaches the inbox again.',
       args: { contactId: t.arg.id() },
       errors: {},
-      resolve: (_query, _root, args, ctx) =>
-        setContactBlocked(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), blocked }),
+      resolve: async (query, _root, args, ctx) => {
+        const { id } = await setContactBlocked(ctx, agentCaller(ctx), { contactId: contactId(args.contactId), blocked });
+        return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+      },
     }),
   );
 }
@@ -148,12 +162,14 @@ for (const [name, tagged] of [
       type: Contact,
       args: { contactId: t.arg.id(), tagId: t.arg.id() },
       errors: {},
-      resolve: (_query, _root, args, ctx) =>
-        tagContact(ctx, agentCaller(ctx), {
-          contactId: contactId(args.contactId),
-          tagId: decodeId('Tag', String(args.tagId), 'tagId'),
-          tagged,
-        }),
+      resolve: async (query, _root, args, ctx) => {
+        const { id } = await tagContact(ctx, agentCaller(ctx), {
+            contactId: contactId(args.contactId),
+            tagId: decodeId('Tag', String(args.tagId), 'tagId'),
+            tagged,
+          });
+        return ctx.db.contact.findUniqueOrThrow({ ...query, where: { id } });
+      },
     }),
   );
 }

@@ -28,6 +28,7 @@ const viewerId = (ctx: GraphQLContext) => agentCaller(ctx).agentId;
 
 export const Conversation = builder.prismaNode('Conversation', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   description: 'A case: the messages exchanged with one contact on one subject.',
   fields: (t) => ({
@@ -244,8 +245,10 @@ builder.mutationField('addNote', (t) =>
     description: 'Adds an internal note, visible to agents only; the status does not change.',
     args: { conversationId: t.arg.id(), text: t.arg.string() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      addNote(ctx, agentCaller(ctx), { conversationId: conversationId(args.conversationId), text: args.text }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await addNote(ctx, agentCaller(ctx), { conversationId: conversationId(args.conversationId), text: args.text });
+      return ctx.db.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -259,10 +262,13 @@ builder.mutationField('replyToConversation', (t) =>
       text: t.arg.string(),
       html: t.arg.string({ required: false }),
       status: t.arg({ type: ConversationStatus, required: false }),
+      sendAt: t.arg({ type: 'DateTime', required: false, description: 'Send later: the email stays queued until then.' }),
     },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      replyToConversation(ctx, agentCaller(ctx), { ...args, conversationId: conversationId(args.conversationId) }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await replyToConversation(ctx, agentCaller(ctx), { ...args, conversationId: conversationId(args.conversationId) });
+      return ctx.db.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 

@@ -1,6 +1,7 @@
 import {
   AgentRole as AgentRoleValues,
   ConversationStatus as ConversationStatusValues,
+  DeliveryState as DeliveryStateValues,
   MessageDirection as MessageDirectionValues,
   MessageKind as MessageKindValues,
   Priority as PriorityValues,
@@ -27,3 +28,7 @@ export const MessageDirection = builder.enumType(MessageDirectionValues, {
 export const MessageKind = builder.enumType(MessageKindValues, { name: 'MessageKind' });
 export const RuleField = builder.enumType('RuleField', { values: ruleFields });
 export const RuleOperator = builder.enumType('RuleOperator', { values: ruleOperators });
+export const DeliveryState = builder.enumType(DeliveryStateValues, {
+  name: 'DeliveryState',
+  description: 'QUEUED: in the outbox (until sendAt if scheduled). HELD: scheduled, held back because the customer wrote again. SENT, FAILED (see lastDeliveryError), CANCELLED.',
+});

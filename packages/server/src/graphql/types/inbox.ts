@@ -5,6 +5,7 @@ import { decodeId } from '../ids.js';
 
 export const Inbox = builder.prismaNode('Inbox', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   description: 'A shared inbox: the addresses it receives on and how its replies are signed.',
   fields: (t) => ({
@@ -12,6 +13,14 @@ export const Inbox = builder.prismaNode('Inbox', {
     senderName: t.exposeString('senderName', { description: 'The name replies are sent under.' }),
     signature: t.exposeString('signature'),
     casePrefix: t.exposeString('casePrefix', { description: 'Shown before case numbers: [#SUP-123].' }),
+    autoReplyEnabled: t.exposeBoolean('autoReplyEnabled'),
+    autoReplySubject: t.exposeString('autoReplySubject'),
+    autoReplyText: t.exposeString('autoReplyText', {
+      description: 'Placeholders: {{contact.name}}, {{caseNumber}}, {{inbox.name}}.',
+    }),
+    autoReplyIntervalMinutes: t.exposeInt('autoReplyIntervalMinutes', {
+      description: 'At most one auto-reply per contact in this many minutes.',
+    }),
     addresses: t.field({
       type: ['String'],
       select: { addresses: { orderBy: { createdAt: 'asc' } } },
@@ -52,6 +61,10 @@ const InboxInput = builder.inputType('InboxInput', {
     senderName: t.string({ required: false }),
     signature: t.string({ required: false }),
     casePrefix: t.string({ required: false }),
+    autoReplyEnabled: t.boolean({ required: false }),
+    autoReplySubject: t.string({ required: false }),
+    autoReplyText: t.string({ required: false }),
+    autoReplyIntervalMinutes: t.int({ required: false }),
   }),
 });
 
@@ -61,8 +74,10 @@ builder.mutationField('createInbox', (t) =>
     description: 'Creates a shared inbox. Admins only.',
     args: { input: t.arg({ type: InboxInput }) },
     errors: {},
-    resolve: (_query, _root, { input }, ctx) =>
-      createInbox(ctx, agentCaller(ctx), { ...input, name: input.name ?? '', addresses: input.addresses ?? [] }),
+    resolve: async (query, _root, { input }, ctx) => {
+      const { id } = await createInbox(ctx, agentCaller(ctx), { ...input, name: input.name ?? '', addresses: input.addresses ?? [] });
+      return ctx.db.inbox.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -72,7 +87,9 @@ builder.mutationField('updateInbox', (t) =>
     description: "Changes an inbox's name, addresses, sender name, signature or case prefix. Admins only.",
     args: { inboxId: t.arg.id(), input: t.arg({ type: InboxInput }) },
     errors: {},
-    resolve: (_query, _root, { inboxId, input }, ctx) =>
-      updateInbox(ctx, agentCaller(ctx), decodeId('Inbox', String(inboxId), 'inboxId'), input),
+    resolve: async (query, _root, { inboxId, input }, ctx) => {
+      const { id } = await updateInbox(ctx, agentCaller(ctx), decodeId('Inbox', String(inboxId), 'inboxId'), input);
+      return ctx.db.inbox.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );

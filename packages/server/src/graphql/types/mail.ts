@@ -51,13 +51,17 @@ builder.mutationField('deliverEmail', (t) =>
       raw: t.arg.string(),
       encoding: t.arg({ type: RawEncoding, defaultValue: 'BASE64' }),
       recipients: t.arg.stringList(),
+      mailFrom: t.arg.string({
+        required: false,
+        description: 'The SMTP envelope sender (MAIL FROM); an empty string is the null sender <> of bounces and auto-replies.',
+      }),
     },
     errors: {},
     resolve: async (_root, args, ctx) => {
       const caller = ingestCaller(ctx);
       const source = Buffer.from(args.raw, args.encoding === 'BASE64' ? 'base64' : 'utf8');
       if (source.length === 0) throw invalid('raw', 'The message source is empty.');
-      const email = await parseEmail(source);
+      const email = await parseEmail(source, args.mailFrom);
       const result = await receiveEmail(ctx, caller, { email, recipients: args.recipients });
       return { ...result, parseProblem: email.parseProblem };
     },

@@ -1,7 +1,8 @@
 import { builder } from '../builder.js';
 import { agentCaller } from '../context.js';
 import { Agent } from './agent.js';
-import { MessageDirection, MessageKind } from './enums.js';
+import { sanitizeEmailHtml } from '../../domain/mail/sanitize-html.js';
+import { DeliveryState, MessageDirection, MessageKind } from './enums.js';
 
 const EmailAddress = builder.objectRef<{ address: string; name: string | null }>('EmailAddress').implement({
   fields: (t) => ({
@@ -32,6 +33,7 @@ export const Attachment = builder.prismaObject('Attachment', {
 
 export const Message = builder.prismaNode('Message', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   select: { id: true },
   description: 'An entry of a conversation timeline: an email in or out, an internal note, or a system entry.',
@@ -50,7 +52,12 @@ export const Message = builder.prismaNode('Message', {
     cc: t.field({ type: [EmailAddress], select: { cc: true }, resolve: (m) => addressList(m.cc) }),
     subject: t.exposeString('subject', { nullable: true }),
     text: t.exposeString('text', { nullable: true }),
-    html: t.exposeString('html', { nullable: true }),
+    html: t.string({
+      nullable: true,
+      description: 'The HTML part, sanitized for display (no scripts, handlers, frames or remote loads but images).',
+      select: { html: true },
+      resolve: (m) => (m.html ? sanitizeEmailHtml(m.html) : null),
+    }),
     messageId: t.exposeString('messageId', { nullable: true, description: 'The RFC 5322 Message-ID, without angle brackets.' }),
     inReplyTo: t.exposeString('inReplyTo', { nullable: true }),
     references: t.stringList({ select: { references: true }, resolve: (m) => (Array.isArray(m.references) ? (m.references as string[]) : []) }),
@@ -66,6 +73,20 @@ export const Message = builder.prismaNode('Message', {
     }),
     event: t.expose('event', { type: 'JSON', nullable: true, description: 'For system entries: what changed.' }),
     attachments: t.relation('attachments'),
+    automated: t.exposeBoolean('automated', { description: 'Inbound mail sent by a machine (auto-reply, bulk, list, bounce).' }),
+    autoReply: t.exposeBoolean('autoReply', { description: "An auto-reply DeskQL sent." }),
+    deliveryState: t.expose('deliveryState', {
+      type: DeliveryState,
+      nullable: true,
+      description: 'Outbound emails only: where the email is in the outbox.',
+    }),
+    sendAt: t.expose('sendAt', { type: 'DateTime', nullable: true, description: 'Scheduled send time.' }),
+    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+    deliveryAttempts: t.exposeInt('deliveryAttempts'),
+    lastDeliveryError: t.exposeString('lastDeliveryError', {
+      nullable: true,
+      description: 'Why the last attempt failed (the relay\'s answer).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

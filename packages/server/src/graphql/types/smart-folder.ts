@@ -70,6 +70,7 @@ SmartFolderRule.implement({
 
 export const SmartFolder = builder.prismaNode('SmartFolder', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   description: 'A saved view: the conversations matching a rule tree, counted and listed by one database query each.',
   fields: (t) => ({
@@ -114,8 +115,10 @@ builder.mutationField('createSmartFolder', (t) =>
     type: SmartFolder,
     args: { name: t.arg.string(), rules: t.arg({ type: SmartFolderRuleInput }) },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      createSmartFolder(ctx, agentCaller(ctx), { name: args.name, rules: ruleFromInput(args.rules, 'rules') }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createSmartFolder(ctx, agentCaller(ctx), { name: args.name, rules: ruleFromInput(args.rules, 'rules') });
+      return ctx.db.smartFolder.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -128,12 +131,14 @@ builder.mutationField('updateSmartFolder', (t) =>
       rules: t.arg({ type: SmartFolderRuleInput, required: false }),
     },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      updateSmartFolder(ctx, agentCaller(ctx), {
-        smartFolderId: decodeId('SmartFolder', String(args.smartFolderId), 'smartFolderId'),
-        name: args.name,
-        rules: args.rules ? ruleFromInput(args.rules, 'rules') : null,
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await updateSmartFolder(ctx, agentCaller(ctx), {
+          smartFolderId: decodeId('SmartFolder', String(args.smartFolderId), 'smartFolderId'),
+          name: args.name,
+          rules: args.rules ? ruleFromInput(args.rules, 'rules') : null,
+        });
+      return ctx.db.smartFolder.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 

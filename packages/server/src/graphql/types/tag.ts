@@ -6,6 +6,7 @@ import { decodeId } from '../ids.js';
 
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: agentCaller(ctx).workspaceId }),
   description: 'A label for conversations and contacts; names are unique per workspace, ignoring case.',
   fields: (t) => ({
@@ -28,7 +29,10 @@ builder.mutationField('createTag', (t) =>
     type: Tag,
     args: { name: t.arg.string(), color: t.arg.string({ required: false }) },
     errors: {},
-    resolve: (_query, _root, args, ctx) => createTag(ctx, agentCaller(ctx), args),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await createTag(ctx, agentCaller(ctx), args);
+      return ctx.db.tag.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
@@ -38,8 +42,10 @@ builder.mutationField('renameTag', (t) =>
     description: 'Renames a tag everywhere, smart-folder rules included.',
     args: { tagId: t.arg.id(), name: t.arg.string() },
     errors: {},
-    resolve: (_query, _root, args, ctx) =>
-      renameTag(ctx, agentCaller(ctx), { tagId: decodeId('Tag', String(args.tagId), 'tagId'), name: args.name }),
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await renameTag(ctx, agentCaller(ctx), { tagId: decodeId('Tag', String(args.tagId), 'tagId'), name: args.name });
+      return ctx.db.tag.findUniqueOrThrow({ ...query, where: { id } });
+    },
   }),
 );
 
