@@ -12,7 +12,11 @@ import { identify, type GraphQLContext } from './graphql/context.js';
 import { schema } from './graphql/schema.js';
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { startSpamAutoLearning } from './domain/spam/auto-learn.js';
 import { startOutbox, type Outbox, type OutboxOptions } from './outbox/worker.js';
+import type { AnyPlugin } from '@deskql/sdk';
+import { startPluginHost, type HostLogger, type PluginHost } from './plugin-host/host.js';
+import { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/dispatcher.js';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -30,6 +34,17 @@ export interface AppOptions {
   smtp?: string | SMTPTransport.Options;
   /** Outbox tuning (tests shorten the retry delays). */
   outbox?: Omit<OutboxOptions, 'transport'>;
+  /**
+   * The plugins to load: definitions, or module specifiers to import (main.ts passes DESKQL_PLUGINS).
+   * Each runs in the workspaces whose admins enable it. @default []
+   */
+  plugins?: ReadonlyArray<AnyPlugin | string>;
+  /** How long a plugin's setup and each handler call may run. @default 10000 */
+  pluginTimeoutMs?: number;
+  /** Webhook delivery tuning (tests shorten the retry delays and allow loopback endpoints). */
+  webhooks?: Omit<WebhookDispatcherOptions, 'logger'>;
+  /** Where plugin faults and webhook failures are reported. @default console */
+  logger?: HostLogger;
 }
 
 export interface App {
@@ -37,6 +52,10 @@ export interface App {
   events: EventBus;
   /** The outbox worker, when an SMTP relay is configured. */
   outbox: Outbox | null;
+  /** The loaded plugins and the host running their handlers. */
+  plugins: PluginHost;
+  /** The webhook delivery loop. */
+  webhooks: WebhookDispatcher;
   /** The HTTP server with GraphQL over HTTP and graphql-ws on /graphql; not listening yet. */
   server: Server;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
@@ -49,6 +68,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const database = await openDatabase(options.databaseUrl, { onQuery: options.onQuery });
   const events = options.events ?? createEventBus();
   const deps = { db: database.db, events };
+  const plugins = await startPluginHost(deps, { plugins: options.plugins ?? [], timeoutMs: options.pluginTimeoutMs, logger: options.logger });
+  const webhooks = await startWebhookDispatcher(deps, { ...options.webhooks, logger: options.logger });
+  const services = { ...deps, plugins, webhooks };
 
   const yoga = createYoga<{}, GraphQLContext>({
     schema,
@@ -58,7 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maskedErrors: { maskError },
     // Over graphql-ws there is no fetch Request (Yoga gets `req`); onSubscribe below identifies that caller.
     context: async ({ request }) => ({
-      ...deps,
+      ...services,
       identity: request ? await identify(deps, request.headers.get('authorization')) : null,
     }),
   });
@@ -92,7 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: { ...context, ...deps, identity: await identify(deps, authorization) },
+          contextValue: { ...context, ...services, identity: await identify(deps, authorization) },
           rootValue: { execute, subscribe },
         };
       },
@@ -108,12 +130,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     wsServer,
   );
 
+  const stopSpamAutoLearning = startSpamAutoLearning(deps);
   const outbox = options.smtp ? startOutbox(deps, { ...options.outbox, transport: createTransport(options.smtp) }) : null;
 
   return {
     database,
     events,
     outbox,
+    plugins,
+    webhooks,
     server,
     listen: (port, host = '127.0.0.1') =>
       new Promise((resolve, reject) => {
@@ -124,11 +149,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       }),
     async close() {
+      stopSpamAutoLearning();
       await outbox?.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await plugins.close();
+      await webhooks.stop();
       await events.close();
       await database.close();
     },

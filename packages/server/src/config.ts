@@ -17,6 +17,22 @@ const configSchema = z.object({
     .optional()
     .describe('The relay outbound mail goes through, e.g. smtp://user:pass@relay:587; without it replies stay queued.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DESKQL_PLUGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+    .describe('Plugin modules to load, comma-separated: package names (@deskql/plugin-auto-tag) or file paths.'),
+  DESKQL_PLUGIN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe("How long a plugin's setup and each handler call may run before it is reported and abandoned."),
+  DESKQL_WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe('Let webhooks call loopback and private addresses (single-tenant installs, local plugins).'),
 });
 
 export type ServerConfig = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@ import { openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migrations.js';
 import { createWorkspace } from '../domain/workspaces/workspaces.js';
 import { seedDemo } from './seed.js';
+import { trainSpamFilter } from './spam-train.js';
 
 const usage = `deskql <command>
 
@@ -13,6 +14,9 @@ const usage = `deskql <command>
   workspace create --name N --admin-name A --admin-email E
                                 create a workspace, its first admin and an admin token
   seed                          create the demo workspace with sample data
+  spam train [--workspace ID] --spam PATH... --ham PATH...
+                                teach a workspace's spam filter from existing mail: folders with one
+                                message per file, or mbox files (each option may repeat)
 
 Settings come from the environment: DATABASE_URL (default file:./data/deskql.db), HOST, PORT.`;
 
@@ -43,6 +47,33 @@ async function run(argv: string[]) {
       });
       console.log(`Workspace ${created.workspace.name} (${created.workspace.id})`);
       console.log(`Admin ${created.admin.email}; token (shown once): ${created.token}`);
+      await close();
+      return exit(0);
+    }
+    case 'spam': {
+      if (sub !== 'train') break;
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          workspace: { type: 'string' },
+          spam: { type: 'string', multiple: true, default: [] },
+          ham: { type: 'string', multiple: true, default: [] },
+        },
+      });
+      if (values.spam.length + values.ham.length === 0) break;
+      await applyMigrations(config.DATABASE_URL);
+      const { db, close } = await openDatabase(config.DATABASE_URL);
+      const workspaces = await db.workspace.findMany({ select: { id: true, name: true } });
+      const workspace = values.workspace ? workspaces.find((w) => w.id === values.workspace) : workspaces.length === 1 ? workspaces[0] : undefined;
+      if (!workspace) {
+        console.error(`Name the workspace with --workspace; there are: ${workspaces.map((w) => `${w.id} (${w.name})`).join(', ') || 'none'}`);
+        return exit(2);
+      }
+      const learned = await trainSpamFilter(db, workspace.id, [
+        ...values.spam.map((path) => ({ path, label: 'spam' as const })),
+        ...values.ham.map((path) => ({ path, label: 'ham' as const })),
+      ]);
+      console.log(`Workspace ${workspace.name}: learned ${learned.spam} spam and ${learned.ham} ham messages.`);
       await close();
       return exit(0);
     }

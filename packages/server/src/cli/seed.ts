@@ -35,6 +35,7 @@ function email(from: string, name: string, subject: string, text: string, messag
     raw: Buffer.from(`From: ${name} <${from}>\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\n${text}\r\n`),
     parseProblem: null,
     automated: false,
+    headerLines: [],
   };
 }
 

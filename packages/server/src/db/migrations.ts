@@ -11,7 +11,8 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import { createAdapterFactory, providerOf, type Provider } from './database.js';
+import Database from 'better-sqlite3';
+import { createAdapterFactory, providerOf, sqliteFilePath, type Provider } from './database.js';
 
 // Migrations run through Prisma's WebAssembly schema engine: the native engine
 // the Prisma CLI downloads cannot be fetched on our machines (PLATFORM-NOTES §2).
@@ -105,12 +106,44 @@ export function readMigrationsList(provider: Provider) {
   };
 }
 
-/** Applies the committed migrations that the database lacks; safe to run concurrently on PostgreSQL. */
+/** Names of the migrations the database records as applied (empty for a new database). */
+async function appliedMigrationNames(url: string): Promise<Set<string>> {
+  const sql = 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
+  try {
+    if (providerOf(url) === 'sqlite') {
+      const db = new Database(sqliteFilePath(url), { readonly: true, fileMustExist: true });
+      try {
+        return new Set((db.prepare(sql).all() as Array<{ migration_name: string }>).map((r) => r.migration_name));
+      } finally {
+        db.close();
+      }
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return new Set((await client.query<{ migration_name: string }>(sql)).rows.map((r) => r.migration_name));
+    } finally {
+      await client.end();
+    }
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Applies the committed migrations that the database lacks; safe to run
+ * concurrently on PostgreSQL. When nothing is pending it only reads the
+ * migrations table, so a second process on a live SQLite file (a restart, the
+ * CLI) does not wait for the schema engine's exclusive lock.
+ */
 export async function applyMigrations(url: string): Promise<string[]> {
   const provider = providerOf(url);
+  const applied = await appliedMigrationNames(url);
+  const list = readMigrationsList(provider);
+  if (list.migrationDirectories.every((dir) => applied.has(dir.path))) return [];
   const factory = createAdapterFactory(url);
   const result = await withEngine(factory, undefined, (engine) =>
-    engine.applyMigrations({ migrationsList: readMigrationsList(provider), filters }),
+    engine.applyMigrations({ migrationsList: list, filters }),
   );
   return result.appliedMigrationNames;
 }

@@ -5,27 +5,43 @@ type EventTopics = { [K in EventName]: [payload: DeskqlEvents[K]] };
 type BusEvent = CustomEvent<DeskqlEvents[EventName]>;
 
 /**
- * The one typed event bus. GraphQL subscriptions, the plugin host and webhooks
- * all read it. Publishing is fire-and-forget and happens after the change is
- * committed. The transport is an EventTarget: in-process by default, Redis
- * (see redis-bus.ts) when several server instances must share events.
+ * The one typed event bus. GraphQL subscriptions, the plugin host, webhooks
+ * and the outbox all read it. Events are published after the change is
+ * committed, fire-and-forget.
+ *
+ * Two audiences, two reaches: `subscribe` (GraphQL subscriptions) sees the
+ * events of every server instance once a shared transport (Redis) is given,
+ * because a client may be connected to any instance; `on` (side effects such
+ * as plugin hooks) sees only the events of this instance, so a hook runs once
+ * per event however many instances there are.
  */
 export interface EventBus {
   publish<K extends EventName>(name: K, payload: DeskqlEvents[K]): void;
-  /** Async iterator over events of the given names (for GraphQL subscriptions). Ends when the consumer returns. */
+  /** Async iterator over events of the given names, from every instance. Ends when the consumer returns. */
   subscribe<K extends EventName>(names: readonly K[]): AsyncIterableIterator<DeskqlEvents[K] & { event: K }>;
-  /** Calls the handler for each event of that name; returns the function that stops it. */
+  /** Calls the handler for each event of that name published by this instance; returns the function that stops it. */
   on<K extends EventName>(name: K, handler: (payload: DeskqlEvents[K]) => void): () => void;
   close(): Promise<void>;
 }
 
-export function createEventBus(
-  target: EventTarget = new EventTarget(),
-  onClose: () => Promise<void> = async () => {},
-): EventBus {
-  const pubSub = createPubSub<EventTopics>({ eventTarget: target as never });
+/** A transport that carries events between server instances. */
+export interface SharedTransport {
+  target: EventTarget;
+  close(): Promise<void>;
+}
+
+/**
+ * @param transport carries events between instances (see redis-bus.ts); a
+ * plain EventTarget stands for one that needs no closing. By default the bus
+ * is in-process only.
+ */
+export function createEventBus(transport?: SharedTransport | EventTarget): EventBus {
+  const shared = transport instanceof EventTarget ? { target: transport, close: async () => {} } : transport;
+  const local = new EventTarget();
+  const pubSub = createPubSub<EventTopics>({ eventTarget: (shared?.target ?? local) as never });
   return {
     publish(name, payload) {
+      if (shared) local.dispatchEvent(new CustomEvent(name, { detail: payload }));
       pubSub.publish(name, payload as never);
     },
     subscribe<K extends EventName>(names: readonly K[]) {
@@ -36,9 +52,9 @@ export function createEventBus(
     },
     on(name, handler) {
       const listener = (event: Event) => handler((event as BusEvent).detail as never);
-      target.addEventListener(name, listener);
-      return () => target.removeEventListener(name, listener);
+      local.addEventListener(name, listener);
+      return () => local.removeEventListener(name, listener);
     },
-    close: onClose,
+    close: async () => shared?.close(),
   };
 }

@@ -1,10 +1,16 @@
 import { GraphQLError } from 'graphql';
 import type { Caller, Deps } from '../domain/shared/deps.js';
 import { authenticateToken, type TokenIdentity } from '../domain/tokens/tokens.js';
+import type { WebhookNotifier } from '../domain/webhooks/webhooks.js';
+import type { PluginHost } from '../plugin-host/host.js';
 
 /** What every resolver receives: the domain's dependencies and who is calling. */
 export interface GraphQLContext extends Deps {
   identity: TokenIdentity | null;
+  /** The plugins this server loaded (plugin-host/host.ts). */
+  plugins: PluginHost;
+  /** Told when webhooks change (webhooks/dispatcher.ts). */
+  webhooks: WebhookNotifier;
 }
 
 export async function identify(deps: Deps, authorization: string | null | undefined): Promise<TokenIdentity | null> {

@@ -13,5 +13,8 @@ import './types/conversation.js';
 import './types/smart-folder.js';
 import './types/mail.js';
 import './types/outbound.js';
+import './types/spam.js';
+import './types/plugin.js';
+import './types/webhook.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -96,12 +96,22 @@ export interface TestServerOptions {
   onQuery?: (sql: string) => void;
   /** The outbound SMTP relay (e.g. a recording SMTP server on loopback) and outbox tuning. */
   smtp?: AppOptions['smtp'];
+  /** Apply migrations on start (default true); a second server on an already migrated database can skip it. */
+  migrate?: boolean;
   outbox?: AppOptions['outbox'];
+  /** Plugins to load (definitions or module specifiers); enable them per workspace with enablePlugin. */
+  plugins?: AppOptions['plugins'];
+  /** @default 10000, as in production */
+  pluginTimeoutMs?: number;
+  /** Webhook tuning; loopback endpoints are allowed here (allowPrivateNetworks defaults to true). */
+  webhooks?: AppOptions['webhooks'];
+  /** Where plugin faults and webhook failures are reported. @default console */
+  logger?: AppOptions['logger'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false, onQuery: options.onQuery, smtp: options.smtp, outbox: options.outbox });
+  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false, onQuery: options.onQuery, smtp: options.smtp, outbox: options.outbox, migrate: options.migrate, plugins: options.plugins, pluginTimeoutMs: options.pluginTimeoutMs, webhooks: { allowPrivateNetworks: true, ...options.webhooks }, logger: options.logger });
   const { url, port } = await app.listen(0);
   const clients: Client[] = [];
   let workspaces = 0;
@@ -215,4 +225,24 @@ export async function deliver(server: TestServer, ingestToken: string, raw: stri
   );
   if (result.errors) throw new Error(`deliverEmail failed: ${JSON.stringify(result.errors)}`);
   return result.data.deliverEmail;
+}
+
+/**
+ * Enables a plugin in the workspace with these settings, as its admin does over
+ * GraphQL (`configurePlugin`); throws on a DomainError (settings the plugin's
+ * schema refuses, a plugin the server did not load). After mail or a mutation,
+ * `await server.app.plugins.idle()` waits until the handlers it triggered are done.
+ */
+export async function enablePlugin(server: TestServer, workspace: Pick<TestWorkspace, 'adminToken'>, name: string, settings: unknown = {}) {
+  const { configurePlugin } = await server.gql(
+    workspace.adminToken,
+    `mutation($name: String!, $settings: JSON) {
+      configurePlugin(name: $name, enabled: true, settings: $settings) {
+        __typename ... on Plugin { name enabled settings } ... on DomainError { code message field }
+      }
+    }`,
+    { name, settings },
+  );
+  if (configurePlugin.__typename !== 'Plugin') throw new Error(`configurePlugin(${name}) failed: ${JSON.stringify(configurePlugin)}`);
+  return configurePlugin as { name: string; enabled: boolean; settings: unknown };
 }

@@ -35,6 +35,8 @@ export interface InboundEmail {
   parseProblem: string | null;
   /** A machine sent it (auto-reply, bounce, bulk or list mail): never answer it automatically. */
   automated: boolean;
+  /** The raw header lines, in order (what the spam filter reads). */
+  headerLines: Array<{ key: string; line: string }>;
 }
 
 const stripBrackets = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
@@ -108,6 +110,7 @@ export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null, envelopeS
     raw,
     parseProblem: problems.length ? problems.join('; ') : null,
     automated: isAutomatedMail(parsed, envelopeSender),
+    headerLines: parsed.headerLines.map(({ key, line }) => ({ key, line })),
   };
 }
 
@@ -134,6 +137,7 @@ export async function parseEmail(raw: Buffer, envelopeSender?: string | null): P
       raw,
       parseProblem: `unparseable: ${(error as Error).message}`,
       automated: envelopeSender === '' || envelopeSender === '<>',
+      headerLines: [],
     };
   }
 }

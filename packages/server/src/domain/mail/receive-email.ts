@@ -9,6 +9,7 @@ import { recordSystemMessage } from '../conversations/timeline.js';
 import { sha256, type InboundEmail } from './inbound-email.js';
 import { holdScheduledReplies } from './outbox.js';
 import { queueAutoReply } from './auto-reply.js';
+import { scoreMail, spamFeatures, type SpamFeatures } from '../spam/spam-filter.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -47,12 +48,19 @@ export async function receiveEmail(
   if (inboxIds.length === 0) {
     throw new DomainError('NOT_FOUND', `No inbox receives mail for ${recipients.join(', ') || 'these recipients'}.`, 'recipients');
   }
+  const features = spamFeatures(input.email);
   const deliveries: Delivery[] = [];
-  for (const inboxId of inboxIds) deliveries.push(await deliverToInbox(deps, caller.workspaceId, inboxId, input.email));
+  for (const inboxId of inboxIds) deliveries.push(await deliverToInbox(deps, caller.workspaceId, inboxId, input.email, features));
   return { deliveries, unknownRecipients };
 }
 
-async function deliverToInbox(deps: Deps, workspaceId: string, inboxId: string, email: InboundEmail): Promise<Delivery> {
+async function deliverToInbox(
+  deps: Deps,
+  workspaceId: string,
+  inboxId: string,
+  email: InboundEmail,
+  features: SpamFeatures,
+): Promise<Delivery> {
   const deliveryKey = `${inboxId}:${email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`}`;
   // Two deliveries of one message, or two first messages of one new sender,
   // can race on PostgreSQL; the unique constraints decide and the loser retries.
@@ -63,7 +71,7 @@ async function deliverToInbox(deps: Deps, workspaceId: string, inboxId: string, 
     }
     const events = new PendingEvents();
     try {
-      const delivery = await deps.db.$transaction((tx) => storeInbound(tx, events, workspaceId, inboxId, email, deliveryKey), {
+      const delivery = await deps.db.$transaction((tx) => storeInbound(tx, events, workspaceId, inboxId, email, deliveryKey, features), {
         timeout: 20_000,
         maxWait: 20_000,
       });
@@ -82,6 +90,7 @@ async function storeInbound(
   inboxId: string,
   email: InboundEmail,
   deliveryKey: string,
+  features: SpamFeatures,
 ): Promise<Delivery> {
   const system = { kind: 'system', workspaceId } as const;
   const senderAddress = email.from?.address ?? UNKNOWN_SENDER;
@@ -104,6 +113,12 @@ async function storeInbound(
     else if (byCase) linkedTo = byCase;
   }
 
+  const score = await scoreMail(tx, workspaceId, features);
+  // Someone we already correspond with is never sent to Spam by the filter alone:
+  // a lost customer mail costs far more than a missed spam.
+  const knownCorrespondent =
+    !contactCreated && (await tx.conversation.count({ where: { contactId: contact.id, spam: false } })) > 0;
+  const filterSaysSpam = score.verdict === 'spam' && !knownCorrespondent;
   const now = new Date();
   let openedConversation = false;
   if (!conversation) {
@@ -121,8 +136,12 @@ async function storeInbound(
         contactId: contact.id,
         subject,
         subjectKey: subject.toLowerCase(),
-        // Mail from a blocked contact is kept, but in Spam, never in an inbox.
-        spam: contact.blocked,
+        // Spam is kept, but in the Spam view, never in an inbox: mail from a blocked
+        // contact, and new mail the filter is sure about. Replies in a conversation
+        // the customer already has are never moved there by the filter.
+        spam: contact.blocked || filterSaysSpam,
+        spamReason: contact.blocked ? 'BLOCKED' : filterSaysSpam ? 'FILTER' : null,
+        spamMarkedAt: contact.blocked || filterSaysSpam ? now : null,
         linkedToId: linkedTo?.id ?? null,
         lastMessageAt: now,
         createdAt: now,
@@ -150,6 +169,8 @@ async function storeInbound(
       raw: email.raw ? new Uint8Array(email.raw) : null,
       parseProblem: email.parseProblem,
       automated: email.automated,
+      spamScore: score.score,
+      spamReasons: score.reasons.map((r) => ({ token: r.token, spamProbability: r.spamProbability })),
       deliveryKey,
       createdAt: now,
       attachments: {

@@ -66,7 +66,10 @@ export async function revokeApiToken(deps: Pick<Deps, 'db'>, caller: Caller, tok
 
 // A short-lived cache keeps the per-request cost of authentication to a map
 // lookup; revocation clears it here and other instances follow within the TTL.
-const identityCache = new Map<string, { identity: TokenIdentity | null; expires: number }>();
+// It holds the lookup's promise, not its result: when an entry expires under
+// load, the requests arriving together share one lookup (and at most one
+// lastUsedAt write) instead of each running their own.
+const identityCache = new Map<string, { identity: Promise<TokenIdentity | null>; expires: number }>();
 const CACHE_TTL_MS = 5_000;
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -76,11 +79,21 @@ export function forgetCachedIdentities(): void {
 }
 
 /** Resolves a bearer secret to its identity, or null when unknown or revoked. */
-export async function authenticateToken(db: Db, secret: string): Promise<TokenIdentity | null> {
+export function authenticateToken(db: Db, secret: string): Promise<TokenIdentity | null> {
   const hash = hashSecret(secret);
   const cached = identityCache.get(hash);
   const now = Date.now();
   if (cached && cached.expires > now) return cached.identity;
+  const identity = lookUpToken(db, hash, now);
+  if (identityCache.size > 10_000) identityCache.clear();
+  const entry = { identity, expires: now + CACHE_TTL_MS };
+  identityCache.set(hash, entry);
+  // A failed lookup (database unavailable) is not remembered.
+  identity.catch(() => identityCache.get(hash) === entry && identityCache.delete(hash));
+  return identity;
+}
+
+async function lookUpToken(db: Db, hash: string, now: number): Promise<TokenIdentity | null> {
   const token = await db.apiToken.findUnique({ where: { secretHash: hash }, include: { agent: true } });
   const identity: TokenIdentity | null =
     token && !token.revokedAt
@@ -91,8 +104,6 @@ export async function authenticateToken(db: Db, secret: string): Promise<TokenId
           agent: token.agent ? { id: token.agent.id, role: token.agent.role } : null,
         }
       : null;
-  if (identityCache.size > 10_000) identityCache.clear();
-  identityCache.set(hash, { identity, expires: now + CACHE_TTL_MS });
   if (token && identity && (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)) {
     await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
   }

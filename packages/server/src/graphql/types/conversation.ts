@@ -1,4 +1,5 @@
 import { conversationEventNames } from '@deskql/sdk/events';
+import { Kind, type GraphQLResolveInfo } from 'graphql';
 import {
   addNote,
   assignConversation,
@@ -13,6 +14,7 @@ import { conversationListOrder, conversationsWhere, type ConversationFilter } fr
 import { loadConversation } from '../../domain/conversations/timeline.js';
 import { findSmartFolder } from '../../domain/smart-folders/smart-folders.js';
 import { tagConversation } from '../../domain/tags/tags.js';
+import { stopSourceOnReturn } from '../../events/stop-source.js';
 import type { Caller } from '../../domain/shared/deps.js';
 import { builder } from '../builder.js';
 import { agentCaller, type GraphQLContext } from '../context.js';
@@ -42,6 +44,10 @@ export const Conversation = builder.prismaNode('Conversation', {
     status: t.expose('status', { type: ConversationStatus }),
     priority: t.expose('priority', { type: Priority }),
     spam: t.exposeBoolean('spam', { description: 'Spam is kept but shown only in the Spam view.' }),
+    spamReason: t.exposeString('spamReason', {
+      nullable: true,
+      description: 'Why it is in Spam: FILTER (the classifier was sure), AGENT (marked by hand) or BLOCKED (a blocked contact wrote).',
+    }),
     inbox: t.relation('inbox', { type: Inbox }),
     contact: t.relation('contact', { type: Contact }),
     assignee: t.relation('assignee', { type: Agent, nullable: true }),
@@ -132,6 +138,31 @@ export async function toDomainFilter(ctx: GraphQLContext, caller: Caller, input:
   return conversationsWhere(caller, filter);
 }
 
+// The page and its totalCount are two resolvers over the same arguments. Per request and field, the filter
+// is compiled once (a smart folder is loaded once, not twice), and when totalCount is selected the COUNT
+// starts with the page query instead of after it and its relations: on PostgreSQL the two then run on two
+// pooled connections at once. Keyed by context first, so nothing is ever shared between requests.
+type ListArgs = { filter?: FilterInput | null };
+type ListWhere = Awaited<ReturnType<typeof toDomainFilter>>;
+const listQueries = new WeakMap<GraphQLContext, WeakMap<object, { where: Promise<ListWhere>; count?: Promise<number> }>>();
+
+function listQuery(ctx: GraphQLContext, args: ListArgs) {
+  let perRequest = listQueries.get(ctx);
+  if (!perRequest) listQueries.set(ctx, (perRequest = new WeakMap()));
+  let entry = perRequest.get(args);
+  if (!entry) perRequest.set(args, (entry = { where: toDomainFilter(ctx, agentCaller(ctx), args.filter) }));
+  return entry;
+}
+
+function listCount(ctx: GraphQLContext, args: ListArgs) {
+  const entry = listQuery(ctx, args);
+  entry.count ??= entry.where.then((where) => ctx.db.conversation.count({ where }));
+  return entry.count;
+}
+
+const selectsTotalCount = (info: GraphQLResolveInfo) =>
+  info.fieldNodes.some((node) => node.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'totalCount'));
+
 builder.queryField('conversations', (t) =>
   t.prismaConnection({
     type: Conversation,
@@ -140,12 +171,13 @@ builder.queryField('conversations', (t) =>
     maxSize: 200,
     description: 'Conversations, newest activity first.',
     args: { filter: t.arg({ type: ConversationFilterInput, required: false }) },
-    resolve: async (query, _root, args, ctx) => {
-      const where = await toDomainFilter(ctx, agentCaller(ctx), args.filter);
+    resolve: async (query, _root, args, ctx, info) => {
+      // The page's own failure is what the client sees; an early COUNT that fails too must not go unhandled.
+      if (selectsTotalCount(info)) listCount(ctx, args).catch(() => {});
+      const where = await listQuery(ctx, args).where;
       return ctx.db.conversation.findMany({ ...query, where, orderBy: conversationListOrder });
     },
-    totalCount: async (_root, args, ctx) =>
-      ctx.db.conversation.count({ where: await toDomainFilter(ctx, agentCaller(ctx), args.filter) }),
+    totalCount: (_root, args, ctx) => listCount(ctx, args),
   }),
 );
 
@@ -293,14 +325,20 @@ builder.subscriptionField('conversationChanged', (t) =>
     description:
       'Every change to the conversations of the workspace, or of one list (an inbox, a smart folder, any filter). Changes that take a conversation out of the list arrive too, with inView false.',
     args: { filter: t.arg({ type: ConversationFilterInput, required: false }) },
-    subscribe: async function* (_root, args, ctx) {
-      const caller = agentCaller(ctx);
-      const where = await toDomainFilter(ctx, caller, args.filter);
-      for await (const event of ctx.events.subscribe(conversationEventNames)) {
-        if (event.workspaceId !== caller.workspaceId) continue;
-        const inView = (await ctx.db.conversation.count({ where: { AND: [where, { id: event.conversationId }] } })) > 0;
-        yield { event: event.event, conversationId: event.conversationId, inView };
-      }
+    subscribe: (_root, args, ctx) => {
+      const events = ctx.events.subscribe(conversationEventNames);
+      return stopSourceOnReturn(
+        events,
+        (async function* () {
+          const caller = agentCaller(ctx);
+          const where = await toDomainFilter(ctx, caller, args.filter);
+          for await (const event of events) {
+            if (event.workspaceId !== caller.workspaceId) continue;
+            const inView = (await ctx.db.conversation.count({ where: { AND: [where, { id: event.conversationId }] } })) > 0;
+            yield { event: event.event, conversationId: event.conversationId, inView };
+          }
+        })(),
+      );
     },
     resolve: (change) => change,
   }),
@@ -311,12 +349,18 @@ builder.subscriptionField('messageAdded', (t) =>
     type: Message,
     description: 'New timeline entries of one conversation: mail in and out, notes, system entries.',
     args: { conversationId: t.arg.id() },
-    subscribe: async function* (_root, args, ctx) {
-      const caller = agentCaller(ctx);
-      const conversation = await loadConversation(ctx.db, caller, conversationId(args.conversationId));
-      for await (const event of ctx.events.subscribe(['message.created'])) {
-        if (event.workspaceId === caller.workspaceId && event.conversationId === conversation.id) yield event;
-      }
+    subscribe: (_root, args, ctx) => {
+      const events = ctx.events.subscribe(['message.created']);
+      return stopSourceOnReturn(
+        events,
+        (async function* () {
+          const caller = agentCaller(ctx);
+          const conversation = await loadConversation(ctx.db, caller, conversationId(args.conversationId));
+          for await (const event of events) {
+            if (event.workspaceId === caller.workspaceId && event.conversationId === conversation.id) yield event;
+          }
+        })(),
+      );
     },
     resolve: (query, event, _args, ctx) =>
       ctx.db.message.findUniqueOrThrow({ ...query, where: { id: (event as { messageId: string }).messageId } }),

@@ -11,6 +11,20 @@ const EmailAddress = builder.objectRef<{ address: string; name: string | null }>
   }),
 });
 
+type SpamReasonShape = { token: string; spamProbability: number };
+const SpamReason = builder.objectRef<SpamReasonShape>('SpamReason').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'e.g. `subject:free`, `url:example.test`, `h:x-mailer:…`, or a word.' }),
+    spamProbability: t.exposeFloat('spamProbability', { description: 'Above 0.5 the token points to spam, below to ham.' }),
+  }),
+});
+const SpamAssessment = builder.objectRef<{ score: number; reasons: SpamReasonShape[] }>('SpamAssessment').implement({
+  fields: (t) => ({
+    score: t.exposeFloat('score', { description: '0 (ham) to 1 (spam).' }),
+    reasons: t.field({ type: [SpamReason], resolve: (a) => a.reasons }),
+  }),
+});
+
 const addressList = (value: unknown) => (Array.isArray(value) ? (value as Array<{ address: string; name: string | null }>) : []);
 
 // Select mode: a message's raw source and an attachment's bytes are read only when a query asks for them.
@@ -73,6 +87,14 @@ export const Message = builder.prismaNode('Message', {
     }),
     event: t.expose('event', { type: 'JSON', nullable: true, description: 'For system entries: what changed.' }),
     attachments: t.relation('attachments'),
+    spam: t.field({
+      type: SpamAssessment,
+      nullable: true,
+      description: "Inbound mail: the spam filter's score and the tokens that decided it.",
+      select: { spamScore: true, spamReasons: true },
+      resolve: (m) =>
+        m.spamScore === null ? null : { score: m.spamScore, reasons: (m.spamReasons as SpamReasonShape[] | null) ?? [] },
+    }),
     automated: t.exposeBoolean('automated', { description: 'Inbound mail sent by a machine (auto-reply, bulk, list, bounce).' }),
     autoReply: t.exposeBoolean('autoReply', { description: "An auto-reply DeskQL sent." }),
     deliveryState: t.expose('deliveryState', {

@@ -1,6 +1,7 @@
 import { cancelOutboundMessage, releaseOutboundMessage } from '../../domain/mail/outbox.js';
 import { startConversations } from '../../domain/conversations/start-conversation.js';
 import { loadConversation } from '../../domain/conversations/timeline.js';
+import { stopSourceOnReturn } from '../../events/stop-source.js';
 import { builder } from '../builder.js';
 import { agentCaller } from '../context.js';
 import { decodeId } from '../ids.js';
@@ -37,7 +38,7 @@ builder.mutationField('releaseOutboundEmail', (t) =>
 );
 
 builder.mutationField('startConversations', (t) =>
-  t.prismaField({
+  t.field({
     type: [Conversation],
     description: 'Writes to customers first ("new request"): one conversation and one email per recipient.',
     args: {
@@ -49,13 +50,8 @@ builder.mutationField('startConversations', (t) =>
       sendAt: t.arg({ type: 'DateTime', required: false }),
     },
     errors: { directResult: false },
-    resolve: async (query, _root, args, ctx) => {
-      const created = await startConversations(ctx, agentCaller(ctx), {
-        ...args,
-        inboxId: decodeId('Inbox', String(args.inboxId), 'inboxId'),
-      });
-      return ctx.db.conversation.findMany({ ...query, where: { id: { in: created.map((c) => c.id) } }, orderBy: { number: 'asc' } });
-    },
+    resolve: (_root, args, ctx) =>
+      startConversations(ctx, agentCaller(ctx), { ...args, inboxId: decodeId('Inbox', String(args.inboxId), 'inboxId') }),
   }),
 );
 
@@ -78,15 +74,21 @@ builder.subscriptionField('outboundEmailChanged', (t) =>
     description:
       "Outbox progress of the workspace's emails (or one conversation's): queued, held because the customer wrote again, sent, retried, failed, cancelled.",
     args: { conversationId: t.arg.id({ required: false }) },
-    subscribe: async function* (_root, args, ctx) {
-      const caller = agentCaller(ctx);
-      const only = args.conversationId
-        ? (await loadConversation(ctx.db, caller, decodeId('Conversation', String(args.conversationId), 'conversationId'))).id
-        : null;
-      for await (const event of ctx.events.subscribe(['message.deliveryChanged'])) {
-        if (event.workspaceId !== caller.workspaceId || (only && event.conversationId !== only)) continue;
-        yield { messageId: event.messageId, state: event.state, error: event.error };
-      }
+    subscribe: (_root, args, ctx) => {
+      const events = ctx.events.subscribe(['message.deliveryChanged']);
+      return stopSourceOnReturn(
+        events,
+        (async function* () {
+          const caller = agentCaller(ctx);
+          const only = args.conversationId
+            ? (await loadConversation(ctx.db, caller, decodeId('Conversation', String(args.conversationId), 'conversationId'))).id
+            : null;
+          for await (const event of events) {
+            if (event.workspaceId !== caller.workspaceId || (only && event.conversationId !== only)) continue;
+            yield { messageId: event.messageId, state: event.state, error: event.error };
+          }
+        })(),
+      );
     },
     resolve: (change) => change,
   }),

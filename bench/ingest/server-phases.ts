@@ -1,0 +1,42 @@
+// Where the server's time per message goes, one message at a time on SQLite: parsing (mailparser),
+// storing (receiveEmail: threading, contact, conversation, message in one transaction), and the whole
+// deliverEmail request over HTTP (GraphQL, auth, base64, the two above). A diagnostic: it imports
+// the server's internal modules from its dist/, which are not an API and may move.
+//   tsx server-phases.ts <count>   → prints one JSON line
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { deliver, startTestServer } from '@deskql/server/testing';
+import { corpusMessages, withMessageId } from './corpus.js';
+
+const count = Number(process.argv[2] ?? 300);
+const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
+const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
+const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
+const { receiveEmail } = await internal<{
+  receiveEmail(deps: unknown, caller: unknown, input: { email: unknown; recipients: string[] }): Promise<unknown>;
+}>('domain/mail/receive-email.js');
+
+const corpus = corpusMessages();
+const take = (from: number, tag: string) => Array.from({ length: count }, (_, i) => withMessageId(corpus[(from + i) % corpus.length]!, `${tag}.${i}@phases`));
+const server = await startTestServer();
+const direct = await server.createWorkspace('Direct');
+const overHttp = await server.createWorkspace('Over HTTP');
+const deps = { db: server.app.database.db, events: server.app.events };
+const caller = { kind: 'system', workspaceId: direct.workspaceId };
+
+async function perMessage(items: Buffer[], run: (raw: Buffer) => Promise<unknown>): Promise<number> {
+  for (const raw of items.slice(0, 30)) await run(raw); // warm-up
+  const started = performance.now();
+  for (const raw of items.slice(30)) await run(raw);
+  return (performance.now() - started) / (items.length - 30);
+}
+
+const parseMs = await perMessage(take(0, 'parse'), (raw) => parseEmail(raw));
+const parsed = await Promise.all(take(count, 'store').map((raw) => parseEmail(raw)));
+let next = 0;
+const storeMs = await perMessage(take(count, 'store'), () => receiveEmail(deps, caller, { email: parsed[next++], recipients: [direct.address] }));
+const httpMs = await perMessage(take(2 * count, 'http'), (raw) => deliver(server, overHttp.ingestToken, raw.toString('latin1'), [overHttp.address]));
+await server.close();
+console.log(JSON.stringify({ parseMs, storeMs, httpMs, restMs: httpMs - parseMs - storeMs }));
+process.exit(0);

@@ -1,0 +1,232 @@
+import {
+  classify,
+  fingerprint,
+  similarity,
+  tokenize,
+  type Classification,
+  type Fingerprint,
+  type SpamModel,
+  type TokenStats,
+} from '@deskql/classifier';
+import { loadBaseModel } from '@deskql/classifier/base-model';
+import { Prisma } from '../../generated/sqlite/client.js';
+import type { Tx } from '../shared/deps.js';
+import type { Db } from '../../db/database.js';
+import { parseEmail, type InboundEmail } from '../mail/inbound-email.js';
+
+// A workspace's filter is the shipped base model (trained on a public corpus,
+// so it works on day one) plus the workspace's own counts in SpamTokenCount,
+// which every decision updates in place. Scoring reads only the message's
+// tokens, so it costs one indexed query whatever the model's size, and every
+// server instance sees a decision the moment it is committed.
+
+// The shipped model was trained on a public corpus delivered through other
+// people's mail servers: what it learned about words, subjects, links and
+// attachments carries over to any help desk, but what it learned about
+// delivery (Received hops, Message-ID and Date shapes, header sets, mailers)
+// describes that corpus's infrastructure, not ours, and would flag plain
+// customer mail for lacking headers an MDA adds. So a workspace starts from
+// the content part of the shipped model; its own decisions teach it
+// everything, headers included.
+const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
+
+let base: SpamModel | undefined;
+function baseModel(): SpamModel {
+  if (base) return base;
+  const shipped = loadBaseModel();
+  const tokens = new Map<string, TokenStats>();
+  for (const [token, stats] of shipped.tokens) if (transferable.test(token)) tokens.set(token, stats);
+  base = { spamMessages: shipped.spamMessages, hamMessages: shipped.hamMessages, generation: shipped.generation, tokens };
+  return base;
+}
+
+export type SpamLabel = 'spam' | 'ham';
+
+const MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS = 20;
+
+/** A spam verdict needs at least this many significant tokens: a lone subject word must not hide a mail. */
+const MIN_SPAM_EVIDENCE = 5;
+
+export interface SpamScore extends Classification {
+  /** The verdict after the workspace's threshold, if it has one. */
+  verdict: Classification['verdict'];
+}
+
+/** What the spam filter reads from a mail: its tokens, and its fingerprint for near-copy checks. */
+export interface SpamFeatures {
+  tokens: string[];
+  fingerprint: Fingerprint | null;
+}
+
+type MailContent = Pick<InboundEmail, 'subject' | 'from' | 'text' | 'html' | 'headerLines' | 'attachments'>;
+
+const htmlText = (html: string) => html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
+
+export function spamFeatures(email: MailContent): SpamFeatures {
+  return {
+    tokens: spamTokens(email),
+    fingerprint: fingerprint(email.subject, email.text ?? (email.html ? htmlText(email.html) : '')),
+  };
+}
+
+/** The tokens the classifier reads from a mail. */
+export function spamTokens(email: Pick<InboundEmail, 'subject' | 'from' | 'text' | 'html' | 'headerLines' | 'attachments'>): string[] {
+  return tokenize({
+    subject: email.subject,
+    from: email.from ? (email.from.name ? `"${email.from.name}" <${email.from.address}>` : email.from.address) : undefined,
+    headers: email.headerLines,
+    text: email.text ?? undefined,
+    html: email.html ?? undefined,
+    attachments: email.attachments.map((a) => ({ contentType: a.contentType, filename: a.filename })),
+  });
+}
+
+/** The features of a stored message, re-read from its raw source when it has one. */
+export async function storedMessageFeatures(message: {
+  raw: Uint8Array | null;
+  subject: string | null;
+  fromAddress: string | null;
+  fromName: string | null;
+  text: string | null;
+  html: string | null;
+}): Promise<SpamFeatures> {
+  if (message.raw) return spamFeatures(await parseEmail(Buffer.from(message.raw)));
+  return spamFeatures({
+    subject: message.subject ?? '',
+    from: message.fromAddress ? { address: message.fromAddress, name: message.fromName } : null,
+    text: message.text,
+    html: message.html,
+    headerLines: [],
+    attachments: [],
+  });
+}
+
+/** The workspace's effective model, restricted to the given tokens. */
+async function modelFor(db: Pick<Db, 'spamModelTotals' | 'spamTokenCount'>, workspaceId: string, tokens: string[]): Promise<SpamModel> {
+  const [totals, own] = await Promise.all([
+    db.spamModelTotals.findUnique({ where: { workspaceId } }),
+    db.spamTokenCount.findMany({ where: { workspaceId, token: { in: tokens } } }),
+  ]);
+  const shipped = baseModel();
+  const counts = new Map<string, TokenStats>();
+  for (const token of tokens) {
+    const stats = shipped.tokens.get(token);
+    if (stats) counts.set(token, { spam: stats.spam, ham: stats.ham, lastSeen: stats.lastSeen });
+  }
+  // Delivery tokens are shared by nearly all of a workspace's mail (its own MX in
+  // Received, its mailers' header shapes). Learned from one side only, say the
+  // first few spams an agent marks, they would make every mail look like spam;
+  // they count once the workspace has taught both classes enough times.
+  const ownDeliveryTokensCount =
+    (totals?.spamMessages ?? 0) >= MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS &&
+    (totals?.hamMessages ?? 0) >= MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS;
+  for (const row of own) {
+    if (!ownDeliveryTokensCount && !transferable.test(row.token)) continue;
+    const stats = counts.get(row.token) ?? { spam: 0, ham: 0, lastSeen: shipped.generation };
+    stats.spam = Math.max(0, stats.spam + row.spam);
+    stats.ham = Math.max(0, stats.ham + row.ham);
+    counts.set(row.token, stats);
+  }
+  return {
+    spamMessages: shipped.spamMessages + (totals?.spamMessages ?? 0),
+    hamMessages: shipped.hamMessages + (totals?.hamMessages ?? 0),
+    generation: shipped.generation,
+    tokens: counts,
+  };
+}
+
+const NEAR_COPY_SIMILARITY = 0.6;
+
+/** The closest message this workspace marked as spam that the mail nearly copies, if any. */
+async function nearCopyOfMarkedSpam(
+  db: Pick<Db, 'spamFingerprintBand'>,
+  workspaceId: string,
+  mail: Fingerprint,
+): Promise<{ messageId: string; similarity: number } | null> {
+  const candidates = await db.spamFingerprintBand.findMany({
+    where: { workspaceId, band: { in: mail.bands } },
+    select: { fingerprint: { select: { messageId: true, signature: true } } },
+    distinct: ['fingerprintId'],
+    take: 50,
+  });
+  let best: { messageId: string; similarity: number } | null = null;
+  for (const { fingerprint: candidate } of candidates) {
+    const score = similarity(mail.signature, candidate.signature as number[]);
+    if (score >= NEAR_COPY_SIMILARITY && (!best || score > best.similarity)) best = { messageId: candidate.messageId, similarity: score };
+  }
+  return best;
+}
+
+/**
+ * Scores a mail for a workspace: 0 (ham) … 1 (spam), the verdict, and the
+ * tokens that decided it. A near-copy of a message an agent marked as spam is
+ * spam whatever the Bayes score (its reason names the marked message).
+ */
+export async function scoreMail(
+  db: Pick<Db, 'spamModelTotals' | 'spamTokenCount' | 'workspace' | 'spamFingerprintBand'>,
+  workspaceId: string,
+  features: SpamFeatures,
+): Promise<SpamScore> {
+  const { tokens } = features;
+  const [model, workspace, nearCopy] = await Promise.all([
+    modelFor(db, workspaceId, tokens),
+    db.workspace.findUnique({ where: { id: workspaceId }, select: { spamThreshold: true } }),
+    features.fingerprint ? nearCopyOfMarkedSpam(db, workspaceId, features.fingerprint) : null,
+  ]);
+  const result = classify(model, tokens, { minSpamEvidence: MIN_SPAM_EVIDENCE });
+  if (nearCopy) {
+    return {
+      ...result,
+      score: Math.max(result.score, nearCopy.similarity),
+      verdict: 'spam',
+      reasons: [{ token: `near-copy:${nearCopy.messageId}`, spamProbability: nearCopy.similarity }, ...result.reasons],
+    };
+  }
+  const threshold = workspace?.spamThreshold;
+  if (threshold == null) return result;
+  const verdict = result.score >= threshold && !result.knownSender ? 'spam' : result.verdict === 'spam' ? 'unsure' : result.verdict;
+  return { ...result, verdict };
+}
+
+const BATCH = 200;
+
+/**
+ * Adds (`direction` 1) or removes (-1) one message's tokens as spam or ham in
+ * the workspace's own counts: one upsert per 200 tokens, the same SQL on
+ * SQLite and PostgreSQL.
+ */
+export async function updateSpamCounts(tx: Tx, workspaceId: string, tokens: string[], label: SpamLabel, direction: 1 | -1) {
+  const unique = [...new Set(tokens)];
+  const spam = label === 'spam' ? direction : 0;
+  const ham = label === 'ham' ? direction : 0;
+  for (let i = 0; i < unique.length; i += BATCH) {
+    const rows = unique.slice(i, i + BATCH).map((token) => Prisma.sql`(${workspaceId}, ${token}, ${spam}, ${ham})`);
+    await tx.$executeRaw`
+      INSERT INTO "SpamTokenCount" ("workspaceId", "token", "spam", "ham") VALUES ${Prisma.join(rows)}
+      ON CONFLICT ("workspaceId", "token") DO UPDATE SET
+        "spam" = "SpamTokenCount"."spam" + excluded."spam",
+        "ham" = "SpamTokenCount"."ham" + excluded."ham"`;
+  }
+  await tx.spamModelTotals.upsert({
+    where: { workspaceId },
+    create: { workspaceId, spamMessages: Math.max(0, spam), hamMessages: Math.max(0, ham) },
+    update: { spamMessages: { increment: spam }, hamMessages: { increment: ham } },
+  });
+}
+
+/** Remembers a message marked as spam so near-copies of it are caught. */
+export async function addSpamFingerprint(tx: Tx, workspaceId: string, messageId: string, mail: Fingerprint) {
+  await tx.spamFingerprint.deleteMany({ where: { messageId } });
+  await tx.spamFingerprint.create({
+    data: {
+      workspaceId,
+      messageId,
+      signature: mail.signature,
+      bands: { create: [...new Set(mail.bands)].map((band) => ({ workspaceId, band })) },
+    },
+  });
+}
+
+export async function removeSpamFingerprint(tx: Tx, messageId: string) {
+  await tx.spamFingerprint.deleteMany({ where: { messageId } });
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, rawEmail, startTestServer, type TestServer, type TestWorkspace } from '../src/testing/index.js';
+
+let server: TestServer;
+let a: TestWorkspace;
+let b: TestWorkspace;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  a = await server.createWorkspace('Spam A');
+  b = await server.createWorkspace('Spam B');
+});
+afterAll(() => server?.close());
+
+// A pitch that reads like ordinary business mail: the shipped model has no reason to call it spam.
+const pitch = (n: number) =>
+  `Dear team, our Zorblatt logistics suite ${n} helps warehouses like yours. Zorblatt pallet tracking, ` +
+  `Zorblatt dock scheduling and Zorblatt yard planning in one place. Reply for a Zorblatt walkthrough.`;
+
+let seq = 0;
+async function mail(ws: TestWorkspace, from: string, subject: string, text: string) {
+  const report = await deliver(server, ws.ingestToken, rawEmail({ from, to: ws.address, subject, text, messageId: `spam-${++seq}@zorblatt.test` }), [ws.address]);
+  return report.deliveries[0].conversationId as string;
+}
+
+async function conversation(ws: TestWorkspace, id: string) {
+  const data = await server.gql(ws.agentToken, `query($id: ID!) { node(id: $id) { ... on Conversation { id spam spamReason status contact { id blocked } messages { edges { node { kind spam { score reasons { token spamProbability } } } } } } } }`, { id });
+  return data.node;
+}
+
+const inInbox = async (ws: TestWorkspace, id: string, filter: Record<string, unknown> = {}) =>
+  (await server.gql(ws.agentToken, `query($f: ConversationFilter) { conversations(first: 200, filter: $f) { edges { node { id } } } }`, { f: filter })).conversations.edges.some((e: any) => e.node.id === id);
+
+const mark = async (ws: TestWorkspace, name: 'markSpam' | 'markNotSpam', id: string) =>
+  (await server.gql(ws.agentToken, `mutation($c: ID!) { ${name}(conversationId: $c) { ... on Conversation { spam spamReason } ... on DomainError { code message } } }`, { c: id }))[name];
+
+describe('spam filter', () => {
+  it('scores every inbound message and says why, from the first day (shipped base model)', async () => {
+    const customer = await conversation(a, await mail(a, 'Ulla <ulla@customer.test>', 'Invoice 2231 question', 'Hi, could you resend the invoice for my order from last week? Thanks, Ulla'));
+    expect(customer.spam).toBe(false);
+    expect(customer.messages.edges[0].node.spam.score).toBeLessThan(0.6);
+    const junk = await conversation(a, await mail(a, 'deals@cheap-pills.test', 'FREE!!! Make money fast $$$', 'Click here to get rich quick, 100% free, viagra cheap pills, unsubscribe http://cheap-pills.biz/buy now!!! Limited time offer, act now, order today, guaranteed.'));
+    expect(junk).toMatchObject({ spam: true, spamReason: 'FILTER' });
+    const spam = junk.messages.edges[0].node.spam;
+    expect(spam.score).toBeGreaterThan(0.9);
+    expect(spam.reasons.length).toBeGreaterThanOrEqual(5);
+    expect(spam.reasons[0]).toMatchObject({ token: expect.any(String), spamProbability: expect.any(Number) });
+    expect(spam.reasons[0].spamProbability).toBeGreaterThan(0.9);
+  });
+
+  it('learns the moment an agent marks spam: a near-copy is caught, in this workspace only', async () => {
+    const first = await mail(a, 'sales@zorblatt.test', 'Zorblatt for your warehouse', pitch(1));
+    expect(await conversation(a, first)).toMatchObject({ spam: false });
+    const controlBefore = await mail(b, 'sales@zorblatt.test', 'Zorblatt for your warehouse', pitch(2));
+    const scoreBefore = (await conversation(b, controlBefore)).messages.edges[0].node.spam.score;
+
+    expect(await mark(a, 'markSpam', first)).toEqual({ spam: true, spamReason: 'AGENT' });
+
+    // The same sender is blocked now, so use another one: only learning can catch it.
+    const copy = await mail(a, 'hello@zorblatt.test', 'Zorblatt for your warehouse!', pitch(3));
+    const caught = await conversation(a, copy);
+    expect(caught).toMatchObject({ spam: true, spamReason: 'FILTER' });
+    expect(caught.messages.edges[0].node.spam.reasons[0].token).toMatch(/^near-copy:/);
+    expect(await inInbox(a, copy)).toBe(false);
+    expect(await inInbox(a, copy, { spam: true })).toBe(true);
+
+    // Workspace B's filter did not learn A's decision.
+    const control = await mail(b, 'hello@zorblatt.test', 'Zorblatt for your warehouse!', pitch(3));
+    const inB = await conversation(b, control);
+    expect(inB.spam).toBe(false);
+    expect(Math.abs(inB.messages.edges[0].node.spam.score - scoreBefore)).toBeLessThan(0.2);
+  });
+
+  it('mark spam hides the conversation for good and blocks the contact; not spam undoes both; both are idempotent', async () => {
+    const id = await mail(a, 'vera@customer.test', 'Broken kettle', 'My kettle broke after two days.');
+    const folder = await server.gql(a.agentToken, `mutation { createSmartFolder(name: "Kettles", rules: { field: SUBJECT, operator: CONTAINS, value: "kettle" }) { ... on SmartFolder { id } } }`);
+    const folderCount = async () => (await server.gql(a.agentToken, `query($id: ID!) { node(id: $id) { ... on SmartFolder { count } } }`, { id: folder.createSmartFolder.id })).node.count;
+    expect(await folderCount()).toBe(1);
+    const totals = async () => server.app.database.db.spamModelTotals.findUnique({ where: { workspaceId: a.workspaceId } });
+    const before = await totals();
+
+    expect(await mark(a, 'markSpam', id)).toEqual({ spam: true, spamReason: 'AGENT' });
+    expect(await mark(a, 'markSpam', id)).toEqual({ spam: true, spamReason: 'AGENT' });
+    const afterSpam = await totals();
+    expect(afterSpam!.spamMessages).toBe((before?.spamMessages ?? 0) + 1);
+    const c = await conversation(a, id);
+    expect(c.contact.blocked).toBe(true);
+    expect(await inInbox(a, id)).toBe(false);
+    expect(await folderCount()).toBe(0);
+
+    // Mail from the blocked contact is stored, in Spam, and never reaches the inbox.
+    const later = await mail(a, 'vera@customer.test', 'Re: Broken kettle', 'Hello?');
+    expect(await conversation(a, later)).toMatchObject({ spam: true, spamReason: 'BLOCKED' });
+    expect(await inInbox(a, later)).toBe(false);
+
+    expect(await mark(a, 'markNotSpam', id)).toEqual({ spam: false, spamReason: null });
+    expect(await mark(a, 'markNotSpam', id)).toEqual({ spam: false, spamReason: null });
+    const afterHam = await totals();
+    expect(afterHam!.spamMessages).toBe(before?.spamMessages ?? 0);
+    expect(afterHam!.hamMessages).toBe((before?.hamMessages ?? 0) + 1);
+    expect((await conversation(a, id)).contact.blocked).toBe(false);
+    expect(await inInbox(a, id)).toBe(true);
+    expect(await folderCount()).toBe(1);
+    const flowing = await mail(a, 'vera@customer.test', 'Kettle again', 'Thanks for the help.');
+    expect(await inInbox(a, flowing)).toBe(true);
+  });
+
+  it('pushes markedSpam to subscribers', async () => {
+    const id = await mail(a, 'wes@customer.test', 'Subscription check', 'Hello there');
+    const client = server.wsClient(a.agentToken);
+    const iterator = client.iterate({ query: `subscription { conversationChanged { event inView conversation { id } } }` });
+    const next = iterator.next();
+    await new Promise((r) => setTimeout(r, 200));
+    await mark(a, 'markSpam', id);
+    const events: string[] = [];
+    const first = await next;
+    events.push((first.value as any).data.conversationChanged.event);
+    for (let i = 0; i < 5 && !events.includes('conversation.markedSpam'); i++) {
+      const { value } = await iterator.next();
+      events.push((value as any).data.conversationChanged.event);
+    }
+    await iterator.return?.();
+    expect(events).toContain('conversation.markedSpam');
+  });
+
+  it('lets admins tune the threshold within bounds', async () => {
+    const set = async (token: string, threshold: number | null) =>
+      (await server.gql(token, `mutation($t: Float) { setSpamThreshold(threshold: $t) { ... on SpamSettings { threshold } ... on DomainError { code field } } }`, { t: threshold })).setSpamThreshold;
+    expect(await set(a.agentToken, 0.9)).toEqual({ code: 'FORBIDDEN', field: null });
+    expect(await set(a.adminToken, 0.2)).toEqual({ code: 'INVALID_INPUT', field: 'threshold' });
+    expect(await set(a.adminToken, 0.95)).toEqual({ threshold: 0.95 });
+    expect(await set(a.adminToken, null)).toEqual({ threshold: null });
+  });
+});
