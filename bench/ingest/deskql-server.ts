@@ -28,9 +28,11 @@ server.app.events.on('message.received', () => received++);
 process.send!({ type: 'ready', url: server.url, ingestToken: workspace.ingestToken, address: workspace.address });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'count') {
-    void server.app.database.db.message
-      .count({ where: { workspaceId: workspace.workspaceId, direction: 'INBOUND' } })
-      .then((stored) => process.send!({ type: 'count', received, stored, statements }));
+    const db = server.app.database.db;
+    const inbound = { workspaceId: workspace.workspaceId, direction: 'INBOUND' } as const;
+    void Promise.all([db.message.count({ where: inbound }), db.message.count({ where: { ...inbound, parseProblem: { not: null } } })]).then(
+      ([stored, malformed]) => process.send!({ type: 'count', received, stored, malformed, statements }),
+    );
   }
   if (message.type === 'close') void server.close().then(() => process.exit(0));
 });

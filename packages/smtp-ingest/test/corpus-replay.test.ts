@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-it(`accepts ${SAMPLE} corpus messages and stores each exactly once`, { timeout: 120_000 }, async () => {
+it(`accepts ${SAMPLE} corpus messages and stores each exactly once`, { timeout: 300_000 }, async () => {
   const files = corpusFiles();
   const step = files.length / SAMPLE;
   const sample = Array.from({ length: SAMPLE }, (_, i) => files[Math.floor(i * step)]!);

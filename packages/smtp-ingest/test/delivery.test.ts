@@ -5,7 +5,7 @@ import { createApp } from '@deskql/server';
 import { createTestDatabase, startTestServer, type TestServer, type TestWorkspace } from '@deskql/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestServer } from '../src/create-ingest-server.js';
-import { dataBlock, freePort, message, sameSource, sendRaw, SmtpProbe, startHop, startStack, storedIds, storedMessages, transport, type Stack } from './support.js';
+import { corpusFiles, dataBlock, freePort, message, readCorpusMessage, sameSource, sendRaw, SmtpProbe, startHop, startStack, storedIds, storedMessages, transport, type Stack } from './support.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -63,6 +63,17 @@ describe('what the server stores', () => {
     };
     expect((await deliver('', bounce.raw)).automated).toBe(true);
     expect((await deliver('customer@example.test', person.raw)).automated).toBe(false);
+  });
+
+  it('stores a message whose decoded text contains a NUL character (corpus spam-2/01384)', async () => {
+    // Its quoted-printable body decodes to U+0000, which PostgreSQL text columns refuse: on PostgreSQL the
+    // server fails it (the daemon then answers 451, so nothing is lost, but the sender retries in vain).
+    const file = corpusFiles().find((f) => f.includes('spam-2/01384.'))!;
+    const raw = readCorpusMessage(file);
+    const result = await sendRaw(transport(stack.port), { from: 'a@example.test', to: [stack.workspace.address] }, raw);
+    expect(result.response).toMatch(/^250 2\.6\.0 Ok: stored as /);
+    const row = await db().message.findUniqueOrThrow({ where: { id: storedIds(result.response)[0]!.id } });
+    expect(sameSource(Buffer.from(row.raw!), raw)).toBe(true);
   });
 
   it('refuses an empty message with 554 5.6.0', async () => {

@@ -22,7 +22,7 @@ const range = z
   .refine((value) => !rangePattern.test(value) || minutesOf(value.slice(0, 5)) < minutesOf(value.slice(6)), 'a range ends after it starts');
 
 export const defaultMessage =
-  'Hello {{contact.name}},\n\nthank you for your message. Our team is away right now and will be back {{nextOpening}}.\n' +
+  'Hello {{contact.name}},\n\nthank you for your message. Our team is away right now; we are back {{nextOpening}}.\n' +
   'Your case number is {{caseNumber}}.';
 
 export const settingsSchema = z.object({
@@ -120,10 +120,10 @@ export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-/** `{{nextOpening}}`: "on Monday 30 November at 09:00 CET", or "as soon as possible" when no opening is in sight. */
+/** `{{nextOpening}}`: "Monday 30 November at 09:00 CET" in the settings' locale, or "soon" when no opening is in sight. */
 export function describeOpening(date: Date | null, settings: Pick<Settings, 'timeZone' | 'locale'>): string {
-  if (!date) return 'as soon as possible';
-  return 'on ' + new Intl.DateTimeFormat(settings.locale, {
+  if (!date) return 'soon';
+  return new Intl.DateTimeFormat(settings.locale, {
     timeZone: settings.timeZone,
     weekday: 'long',
     day: 'numeric',

@@ -313,7 +313,9 @@ export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatc
   await listen();
   const refresher = setInterval(relisten, REFRESH_MS);
   refresher.unref();
-  void runOnce();
+  // Deliveries left pending by the last run are due: the timer sends them. The start waits only for
+  // this query, so a dead endpoint cannot delay it, and an idle server makes no query while it serves.
+  await scheduleNext();
 
   return {
     async webhooksChanged(workspaceId) {
