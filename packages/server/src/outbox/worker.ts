@@ -2,6 +2,7 @@ import type { Transporter } from 'nodemailer';
 import type { Deps } from '../domain/shared/deps.js';
 import { addDeliveryEvent } from '../domain/mail/outbox.js';
 import { PendingEvents } from '../domain/shared/pending-events.js';
+import { createSerialRunner } from '../background/serial-runner.js';
 
 export interface OutboxOptions {
   /** The SMTP relay (nodemailer transport). */
@@ -18,8 +19,8 @@ export interface OutboxOptions {
 }
 
 export interface Outbox {
-  /** Sends every email that is due now; resolves with how many it handled. */
-  runOnce(): Promise<number>;
+  /** Sends every email that is due now. */
+  runOnce(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,11 +41,9 @@ export function startOutbox(deps: Deps, options: OutboxOptions): Outbox {
   const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000 * 2 ** (n - 1), 3_600_000));
   const leaseMs = options.leaseMs ?? 120_000;
   const log = options.log ?? ((m: string) => console.warn(m));
-  let running: Promise<number> | null = null;
-  let again = false;
   let stopped = false;
 
-  async function sendOne(id: string): Promise<boolean> {
+  async function sendOne(id: string): Promise<void> {
     const now = new Date();
     const claimed = await deps.db.message.updateMany({
       where: {
@@ -54,7 +53,7 @@ export function startOutbox(deps: Deps, options: OutboxOptions): Outbox {
       },
       data: { leaseUntil: new Date(now.getTime() + leaseMs) },
     });
-    if (claimed.count === 0) return false;
+    if (claimed.count === 0) return;
     const message = await deps.db.message.findUniqueOrThrow({
       where: { id },
       include: { conversation: { select: { inboxId: true } } },
@@ -120,11 +119,9 @@ export function startOutbox(deps: Deps, options: OutboxOptions): Outbox {
       }
     }
     events.publish(deps.events);
-    return true;
   }
 
-  async function drain(): Promise<number> {
-    let handled = 0;
+  async function drain(): Promise<void> {
     for (;;) {
       const now = new Date();
       const due = await deps.db.message.findMany({
@@ -140,45 +137,29 @@ export function startOutbox(deps: Deps, options: OutboxOptions): Outbox {
         select: { id: true },
         take: 20,
       });
-      if (due.length === 0 || stopped) return handled;
-      for (const { id } of due) if (await sendOne(id)) handled++;
+      if (due.length === 0 || stopped) return;
+      for (const { id } of due) await sendOne(id);
     }
   }
 
-  function runOnce(): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drain()
-      .catch((error) => {
-        log(`outbox: ${(error as Error).message}`);
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-        if (again && !stopped) {
-          again = false;
-          void runOnce();
-        }
-      });
-    return running;
-  }
-
-  const timer = setInterval(() => void runOnce(), options.pollIntervalMs ?? 5_000);
+  const runner = createSerialRunner(drain, (error) => log(`outbox: ${(error as Error).message}`));
+  const timer = setInterval(() => void runner.run(), options.pollIntervalMs ?? 5_000);
   timer.unref();
   const unsubscribe = deps.events.on('message.deliveryChanged', (event) => {
-    if (event.state === 'QUEUED' && !event.error) void runOnce();
+    if (event.state === 'QUEUED' && !event.error) void runner.run();
   });
-  void runOnce();
+  void runner.run();
 
   return {
-    runOnce,
+    async runOnce() {
+      await runner.run();
+      await runner.idle();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
       unsubscribe();
-      await running;
+      await runner.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { DeskqlEvents, EventName } from '@deskql/sdk';
 import { signWebhook, webhookHeaders } from '@deskql/sdk/webhooks';
+import { createSerialRunner } from '../background/serial-runner.js';
 import type { Deps } from '../domain/shared/deps.js';
 import { eventsOf, queueWebhookDeliveries, type WebhookNotifier } from '../domain/webhooks/webhooks.js';
 import type { HostLogger } from '../plugin-host/host.js';
@@ -270,9 +271,7 @@ export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatc
     }
   }
 
-  // One drain at a time; a wake-up during a drain runs another after it. Between drains, sleep until the next retry is due.
-  let running: Promise<void> | null = null;
-  let again = false;
+  // One drain at a time (createSerialRunner); between drains, sleep until the next retry is due.
   let timer: NodeJS.Timeout | null = null;
   let lastCleanup = 0;
   async function scheduleNext() {
@@ -291,24 +290,11 @@ export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatc
     timer = setTimeout(() => void runOnce(), Math.max(10, Math.min(at - Date.now(), REFRESH_MS)));
     timer.unref();
   }
-  function runOnce(): Promise<void> {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = drain()
-      .then(scheduleNext)
-      .catch((error) => logger.error(`webhooks: ${(error as Error).message}`))
-      .finally(() => {
-        running = null;
-        if (again && !stopped) {
-          again = false;
-          void runOnce();
-        }
-      });
-    return running;
-  }
+  const runner = createSerialRunner(
+    () => drain().then(scheduleNext),
+    (error) => logger.error(`webhooks: ${(error as Error).message}`),
+  );
+  const runOnce = () => runner.run();
 
   await listen();
   const refresher = setInterval(relisten, REFRESH_MS);
@@ -323,8 +309,8 @@ export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatc
       await listen();
     },
     async runOnce() {
-      await runOnce();
-      while (running) await running;
+      await runner.run();
+      await runner.idle();
     },
     async stop() {
       stopped = true;
@@ -333,7 +319,7 @@ export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatc
       for (const stop of listening.values()) stop();
       listening.clear();
       abort.abort();
-      await running;
+      await runner.stop();
     },
   };
 }
