@@ -115,6 +115,17 @@ describe('receiving mail', () => {
     expect(Buffer.from(message.rawSource, 'base64').toString()).toBe(raw);
   });
 
+  it('stores mail whose text decodes to U+0000 (PostgreSQL text refuses it); the raw source keeps it', async () => {
+    const raw = rawEmail({ from: 'nul@mail.test', to: ws.address, subject: 'Nul\u0000 byte', text: 'before\u0000after', messageId: 'nul@mail.test' });
+    const report = await deliver(server, ws.ingestToken, raw, [ws.address]);
+    const c = await server.gql(ws.agentToken, `query($id: ID!) { node(id: $id) { ... on Conversation { subject messages { edges { node { text rawSource } } } } } }`, {
+      id: report.deliveries[0].conversationId,
+    });
+    expect(c.node.subject).toBe('Nul byte');
+    expect(c.node.messages.edges[0].node.text.trim()).toBe('beforeafter');
+    expect(Buffer.from(c.node.messages.edges[0].node.rawSource, 'base64').toString()).toContain('before\u0000after');
+  });
+
   it('refuses mail for an unknown recipient with a typed NOT_FOUND', async () => {
     const report = await deliver(server, ws.ingestToken, rawEmail({ from: 'x@y.test', to: 'nobody@nowhere.test', subject: 'hi' }), ['nobody@nowhere.test']);
     expect(report).toMatchObject({ code: 'NOT_FOUND', field: 'recipients' });

@@ -40,6 +40,9 @@ export interface InboundEmail {
 }
 
 const stripBrackets = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
+// Broken mail can decode to U+0000, which PostgreSQL text columns refuse; the raw source keeps it.
+const withoutNul = (text: string) => text.replace(/\u0000/g, '');
+const textOrNull = (text: string | null | undefined) => (typeof text === 'string' ? withoutNul(text) : null);
 
 function messageIds(value: string | string[] | undefined): string[] {
   const all = Array.isArray(value) ? value : value ? [value] : [];
@@ -51,7 +54,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): EmailAdd
   const flat = objects.flatMap((o) => o.value).flatMap((a) => (a.group ? a.group : [a]));
   return flat
     .filter((a) => a.address && a.address.includes('@'))
-    .map((a) => ({ address: a.address!.trim().toLowerCase(), name: a.name?.trim() || null }));
+    .map((a) => ({ address: withoutNul(a.address!.trim().toLowerCase()), name: textOrNull(a.name?.trim()) || null }));
 }
 
 const headerText = (parsed: ParsedMail, name: string) => {
@@ -96,11 +99,11 @@ export function fromParsedMail(parsed: ParsedMail, raw: Buffer | null, envelopeS
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
-    subject: (parsed.subject ?? '').trim(),
-    text: parsed.text ?? null,
-    html: typeof parsed.html === 'string' ? parsed.html : null,
+    subject: withoutNul(parsed.subject ?? '').trim(),
+    text: textOrNull(parsed.text),
+    html: textOrNull(typeof parsed.html === 'string' ? parsed.html : null),
     attachments: parsed.attachments.map((a) => ({
-      filename: a.filename ?? 'attachment',
+      filename: withoutNul(a.filename ?? 'attachment'),
       contentType: a.contentType || 'application/octet-stream',
       size: a.size ?? a.content.length,
       checksum: sha256(a.content),
@@ -131,7 +134,7 @@ export async function parseEmail(raw: Buffer, envelopeSender?: string | null): P
       to: [],
       cc: [],
       subject: '',
-      text: raw.toString('latin1'),
+      text: withoutNul(raw.toString('latin1')),
       html: null,
       attachments: [],
       raw,
