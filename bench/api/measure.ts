@@ -47,7 +47,7 @@ export function post(target: Target, agent?: Agent): Promise<{ status: number; b
           authorization: `Bearer ${target.token}`,
           'content-length': Buffer.byteLength(target.body),
         },
-        timeout: 30_000,
+        timeout: 120_000,
       },
       (res) => {
         const chunks: Buffer[] = [];

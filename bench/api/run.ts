@@ -3,9 +3,7 @@
 // same SQL. See README.md. Usage:
 //   npx tsx bench/api/run.ts [--conversations 100000] [--providers sqlite,postgresql] [--rounds 2]
 //                            [--seconds 5] [--latency-seconds 5] [--pg-url postgresql://…/test] [--no-write]
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +14,8 @@ import type { Provider } from '../../packages/server/src/db/database.js';
 import { seed, type Seeded } from './seed.js';
 import { queries, queryNames, requestBodies, type QueryName } from './queries.js';
 import { measureLatency, measureThroughput, post, type Latency, type Throughput } from './measure.js';
+import { createResources } from './resources.js';
+import { writeApiBlock } from './results-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
+    'from-json': { type: 'string' },
     /** Another copy of packages/server to measure (e.g. a snapshot from before a change); its migrations build the database. */
     'server-dir': { type: 'string', default: join(repo, 'packages/server') },
   },
@@ -71,93 +72,10 @@ interface ProviderInfo {
   version: string;
 }
 
-// Everything the run creates, so that cleanup() can undo it whatever happens.
-const children = new Set<ChildProcess>();
-const cleanups: Array<() => Promise<void>> = [];
-/** SIGTERM, then SIGKILL after 5 s: a server busy with a backlog of synchronous SQLite work may not get to its handler. */
-function terminate(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
-}
-async function cleanup() {
-  await Promise.all([...children].map(terminate));
-  children.clear();
-  for (const undo of cleanups.splice(0).reverse()) await undo().catch((e) => console.error('cleanup:', e));
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-async function createDatabase(provider: Provider): Promise<string> {
-  if (provider === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'deskql-bench-api-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    return `file:${join(dir, 'bench.db')}`;
-  }
-  const name = `deskql_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: args['pg-url'] });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: args['pg-url'] });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(args['pg-url']);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-  request<T>(message: { type: string; on?: boolean }): Promise<T>;
-  stop(): Promise<void>;
-}
-
-async function startChild(mode: TargetName, databaseUrl: string): Promise<Child> {
-  const child = fork(join(here, 'server.ts'), [mode, databaseUrl], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER_DIR: serverDir },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  const waiters = new Map<number, (m: any) => void>();
-  let nextId = 0;
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start in 60 s`)), 60_000);
-    child.on('message', (m: any) => {
-      if (m.type === 'ready') {
-        clearTimeout(timer);
-        resolve(m.port);
-      } else waiters.get(m.id)?.(m);
-    });
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    process: child,
-    request: (message) =>
-      new Promise((resolve) => {
-        const id = ++nextId;
-        waiters.set(id, (m) => (waiters.delete(id), resolve(m)));
-        child.send({ ...message, id });
-      }),
-    stop: async () => {
-      await terminate(child);
-      children.delete(child);
-    },
-  };
-}
+const resources = createResources();
+const createDatabase = (provider: Provider) => resources.createDatabase(provider, args['pg-url']);
+const startChild = (mode: TargetName, databaseUrl: string) => resources.startServer(mode, databaseUrl, serverDir);
+const cleanup = () => resources.cleanup();
 
 async function databaseVersion(provider: Provider, url: string) {
   const database = await openDatabase(url);
@@ -292,42 +210,34 @@ function versions() {
 
 const fmt = (n: number, digits = 1) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits));
 
-function report(rows: Row[], infos: ProviderInfo[]): string {
+function report(rows: Row[], infos: ProviderInfo[], ranAt: Date, settings: typeof args): string {
   const cpu = cpus();
   const roundsRun = Math.max(...rows.map((r) => r.round));
-  const cell = (provider: Provider, query: QueryName, target: TargetName, pick: (r: Row) => string) =>
-    rows
-      .filter((r) => r.provider === provider && r.query === query && r.target === target)
-      .sort((a, b) => a.round - b.round)
-      .map(pick)
-      .join(' / ') || '–';
-  const ratio = (provider: Provider, query: QueryName) =>
-    rows
-      .filter((r) => r.provider === provider && r.query === query && r.target === 'deskql')
-      .sort((a, b) => a.round - b.round)
-      .map((d) => {
-        const f = rows.find((r) => r.provider === provider && r.query === query && r.target === 'floor' && r.round === d.round);
-        return f ? `${Math.round((100 * d.throughput.rps) / f.throughput.rps)} %` : '–';
-      })
-      .join(' / ');
+  const dir = resolve(settings['server-dir']);
+  const loads = rows.flatMap((r) => r.load);
   const lines: string[] = [];
   lines.push(
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${args.label ? ` (${args.label})` : ''}: \`npx tsx bench/api/run.ts --conversations ${conversations} --rounds ${rounds} --seconds ${args.seconds}\`, ${roundsRun} round(s); cells show round 1 / round 2.`,
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, shared with other jobs (1-min load average before→after each measurement is in the JSON; range this run ${Math.min(...rows.flatMap((r) => r.load)).toFixed(2)}–${Math.max(...rows.flatMap((r) => r.load)).toFixed(2)}).`,
+    `Run ${ranAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${settings.label ? ` (${settings.label})` : ''}: \`npx tsx bench/api/run.ts --conversations ${settings.conversations} --rounds ${settings.rounds}\`, ${roundsRun} round(s), one row per round.`,
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, shared with other engineers' jobs: the 1-minute load average ranged ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run (last column: at the start of each DeskQL measurement), so wall-clock figures carry that noise; CPU ms per request moves much less.`,
     `Versions: ${versions()}; ${infos.map((i) => i.version).join(', ')}.`,
-    `Each server runs in its own process (\`node --import tsx bench/api/server.ts\`, NODE_ENV=production); the load generator (sequential client, autocannon) runs in the parent process. DeskQL is \`createApp()\` from ${serverDir === join(repo, 'packages/server') ? 'packages/server/src' : serverDir.replace(repo + '/', '') + '/src'}; the floor is bench/api/floor.ts.`,
+    `Each server runs in its own process (\`node --import tsx bench/api/server.ts\`, NODE_ENV=production); the load generator (sequential client, autocannon) runs in the parent process. DeskQL is \`createApp()\` from ${dir === join(repo, 'packages/server') ? 'packages/server/src' : dir.replace(repo + '/', '') + '/src'}; the floor is bench/api/floor.ts.`,
     '',
-    `| database | request | rows matched | SQL / request (DeskQL · floor) | DeskQL p50 / p99, 1 client (ms) | floor p50 / p99, 1 client (ms) | DeskQL req/s, ${args.connections} conns | floor req/s, ${args.connections} conns | DeskQL ÷ floor | server CPU ms / request (DeskQL · floor) |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| database | request | round | rows matched | SQL / request (DeskQL · floor) | DeskQL p50 / p99, 1 client (ms) | floor p50 / p99, 1 client (ms) | DeskQL req/s, ${settings.connections} conns | floor req/s, ${settings.connections} conns | DeskQL ÷ floor | server CPU ms / request (DeskQL · floor) | load |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
+  const rps = (r: Row) => `${fmt(r.throughput.rps, 0)}${r.throughput.errors ? ` (${r.throughput.errors} timeouts)` : ''}`;
   for (const info of infos) {
-    for (const query of selected) {
-      const lat = (t: TargetName) => cell(info.provider, query, t, (r) => `${fmt(r.latency.p50)} / ${fmt(r.latency.p99)}`);
-      const rps = (t: TargetName) =>
-        cell(info.provider, query, t, (r) => `${fmt(r.throughput.rps, 0)}${r.throughput.errors ? ` (${r.throughput.errors} timeouts)` : ''}`);
-      lines.push(
-        `| ${info.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${queries[query].label} | ${info.totalCount[query]} | ${info.statements[query].deskql} · ${info.statements[query].floor} | ${lat('deskql')} | ${lat('floor')} | ${rps('deskql')} | ${rps('floor')} | ${ratio(info.provider, query)} | ${cell(info.provider, query, 'deskql', (r) => fmt(r.cpuMsPerRequest, 2))} · ${cell(info.provider, query, 'floor', (r) => fmt(r.cpuMsPerRequest, 2))} |`,
-      );
+    for (const query of settings.queries.split(',') as QueryName[]) {
+      for (let round = 1; round <= roundsRun; round++) {
+        const find = (target: TargetName) => rows.find((r) => r.provider === info.provider && r.query === query && r.target === target && r.round === round);
+        const [d, f] = [find('deskql'), find('floor')];
+        if (!d || !f) continue;
+        lines.push(
+          `| ${info.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${queries[query].label} | ${round} | ${round === 1 ? info.totalCount[query] : ''} | ${round === 1 ? `${info.statements[query].deskql} · ${info.statements[query].floor}` : ''} | ` +
+            `${fmt(d.latency.p50)} / ${fmt(d.latency.p99)} | ${fmt(f.latency.p50)} / ${fmt(f.latency.p99)} | ${rps(d)} | ${rps(f)} | ${Math.round((100 * d.throughput.rps) / f.throughput.rps)} % | ` +
+            `${fmt(d.cpuMsPerRequest, 2)} · ${fmt(f.cpuMsPerRequest, 2)} | ${d.load[0].toFixed(1)} |`,
+        );
+      }
     }
   }
   const s = infos[0]?.seeded;
@@ -336,43 +246,31 @@ function report(rows: Row[], infos: ProviderInfo[]): string {
       '',
       `Data (same seed on both databases): ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ')}; 5 inboxes (the inbox page lists the largest), 8 tags. ` +
         `Folder rule: ${s.folderRule}. Search: "${s.search}". Seeding took ${infos.map((i) => `${i.seeded.seconds.toFixed(0)} s (${i.provider})`).join(', ')}. ` +
-        `Latency: ${args['latency-seconds']} s or ${args['latency-requests']} sequential requests after 50 warm-up requests (p99 of a slow query rests on few samples). Throughput: autocannon, ${args.connections} connections, a window of ${args.seconds} s or, for slow requests, 3 × ${args.connections} × p50 (at most 10 s), after a 1 s warm-up for fast requests; the server's backlog is drained between measurements.`,
+        `Latency: ${settings['latency-seconds']} s or ${settings['latency-requests']} sequential requests after 50 warm-up requests (p99 of a slow request rests on few samples). Throughput: autocannon, ${settings.connections} connections, a window of ${settings.seconds} s or, for slow requests, 3 × ${settings.connections} × p50 (at most 10 s), after a 1 s warm-up for fast requests; the server's backlog is drained between measurements. CPU: the server process's user + system time over the sequential requests, divided by their number (PostgreSQL's own CPU is not in it).`,
     );
   }
   return lines.join('\n');
 }
 
-function writeSection(generated: string) {
-  const begin = '<!-- api-bench:begin (written by bench/api/run.ts) -->';
-  const end = '<!-- api-bench:end -->';
-  const block = `${begin}\n${generated}\n${end}`;
-  let text = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '# Benchmark results\n';
-  const heading = /^## API\s*$/m.exec(text);
-  if (!heading) {
-    text = `${text.trimEnd()}\n\n## API\n\n${block}\n`;
-  } else {
-    const sectionStart = heading.index + heading[0].length;
-    const nextHeading = /^## /m.exec(text.slice(sectionStart));
-    const sectionEnd = nextHeading ? sectionStart + nextHeading.index : text.length;
-    let section = text.slice(sectionStart, sectionEnd);
-    const b = section.indexOf(begin);
-    const e = section.indexOf(end);
-    section = b >= 0 && e > b ? section.slice(0, b) + block + section.slice(e + end.length) : `\n\n${block}\n${section}`;
-    text = text.slice(0, sectionStart) + section + text.slice(sectionEnd);
-  }
-  writeFileSync(args.out, text);
-}
-
 try {
-  const rows: Row[] = [];
-  const infos: ProviderInfo[] = [];
-  for (const provider of providers) infos.push(await benchProvider(provider, rows));
-  const generated = report(rows, infos);
-  console.log(`\n${generated}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ args, rows, infos }, null, 2));
-  if (!args['no-write']) {
-    writeSection(generated);
-    log(`wrote the API section of ${args.out}`);
+  if (args['from-json']) {
+    // Re-renders a saved run (e.g. after changing this report) without measuring again.
+    const saved = JSON.parse(readFileSync(args['from-json'], 'utf8')) as { args: typeof args; rows: Row[]; infos: ProviderInfo[]; ranAt?: string };
+    const generated = report(saved.rows, saved.infos, new Date(saved.ranAt ?? statSync(args['from-json']).mtime), { ...args, ...saved.args });
+    console.log(`\n${generated}\n`);
+    if (!args['no-write']) writeApiBlock(args.out, 'api-bench', 'bench/api/run.ts', generated);
+  } else {
+    const rows: Row[] = [];
+    const infos: ProviderInfo[] = [];
+    for (const provider of providers) infos.push(await benchProvider(provider, rows));
+    const ranAt = new Date(startedAt);
+    const generated = report(rows, infos, ranAt, args);
+    console.log(`\n${generated}\n`);
+    if (args.json) writeFileSync(args.json, JSON.stringify({ args, ranAt, rows, infos }, null, 2));
+    if (!args['no-write']) {
+      writeApiBlock(args.out, 'api-bench', 'bench/api/run.ts', generated);
+      log(`wrote the API section of ${args.out}`);
+    }
   }
 } catch (error) {
   console.error(error);
