@@ -4,8 +4,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import type { MailForClassification } from '@deskql/classifier';
 
 export const FOLDERS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'] as const;
 export type Folder = (typeof FOLDERS)[number];
@@ -65,14 +63,5 @@ export function loadCorpus(): { messages: CorpusMessage[]; files: number; duplic
   return { messages, files, duplicates: files - messages.length };
 }
 
-/** Parses a raw message with mailparser into the classifier's input shape (as the server does). */
-export async function toMail(raw: Buffer): Promise<MailForClassification> {
-  const m = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
-  const mail: MailForClassification = { headers: m.headerLines };
-  if (m.subject !== undefined) mail.subject = m.subject;
-  if (m.from?.text) mail.from = m.from.text;
-  if (m.text) mail.text = m.text;
-  if (typeof m.html === 'string') mail.html = m.html;
-  mail.attachments = m.attachments.map((a) => ({ contentType: a.contentType, ...(a.filename ? { filename: a.filename } : {}) }));
-  return mail;
-}
+/** Parses a raw message with mailparser into the classifier's input shape (the base-model trainer's parser). */
+export { parseMail as toMail } from '../../packages/classifier/scripts/corpus.js';
