@@ -9,6 +9,16 @@ import { addDeliveryEvent } from '../mail/outbox.js';
 export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
 type ConversationRow = Awaited<ReturnType<typeof loadConversation>>;
 
+/** Takes the workspace's next case number (the row update serializes concurrent openings). */
+export async function claimConversationNumber(tx: Tx, workspaceId: string): Promise<number> {
+  const { nextConversationNo } = await tx.workspace.update({
+    where: { id: workspaceId },
+    data: { nextConversationNo: { increment: 1 } },
+    select: { nextConversationNo: true },
+  });
+  return nextConversationNo - 1;
+}
+
 /** Changes the status inside a transaction, leaving a system message; no-op when unchanged. */
 export async function applyStatus(
   tx: Tx,

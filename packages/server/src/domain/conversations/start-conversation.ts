@@ -2,7 +2,7 @@ import { actorOf, type Caller, type Deps } from '../shared/deps.js';
 import { invalid, normalizeEmail, notFound, requiredText } from '../shared/errors.js';
 import { transact } from '../shared/pending-events.js';
 import { findOrCreateContactByAddress } from '../contacts/contacts.js';
-import { replyInTransaction } from './conversations.js';
+import { claimConversationNumber, replyInTransaction } from './conversations.js';
 
 /**
  * Starts outbound conversations ("new request"): one conversation per
@@ -27,15 +27,10 @@ export async function startConversations(
       await transact(deps, async (tx, events) => {
         const { contact, created } = await findOrCreateContactByAddress(tx, caller.workspaceId, address, '');
         if (created) events.add('contact.created', { workspaceId: caller.workspaceId, contactId: contact.id, actor: actorOf(caller) });
-        const { nextConversationNo } = await tx.workspace.update({
-          where: { id: caller.workspaceId },
-          data: { nextConversationNo: { increment: 1 } },
-          select: { nextConversationNo: true },
-        });
         const conversation = await tx.conversation.create({
           data: {
             workspaceId: caller.workspaceId,
-            number: nextConversationNo - 1,
+            number: await claimConversationNumber(tx, caller.workspaceId),
             inboxId: inbox.id,
             contactId: contact.id,
             subject,

@@ -3,7 +3,7 @@ import type { Caller, Deps, Tx } from '../shared/deps.js';
 import { DomainError, isUniqueViolation } from '../shared/errors.js';
 import { PendingEvents } from '../shared/pending-events.js';
 import { findOrCreateContactByAddress } from '../contacts/contacts.js';
-import { applyStatus } from '../conversations/conversations.js';
+import { applyStatus, claimConversationNumber } from '../conversations/conversations.js';
 import { statusAfterMessage } from '../conversations/status.js';
 import { recordSystemMessage } from '../conversations/timeline.js';
 import { sha256, type InboundEmail } from './inbound-email.js';
@@ -119,16 +119,11 @@ async function storeInbound(
   const now = new Date();
   let openedConversation = false;
   if (!conversation) {
-    const { nextConversationNo } = await tx.workspace.update({
-      where: { id: workspaceId },
-      data: { nextConversationNo: { increment: 1 } },
-      select: { nextConversationNo: true },
-    });
     const subject = email.subject || '(no subject)';
     conversation = await tx.conversation.create({
       data: {
         workspaceId,
-        number: nextConversationNo - 1,
+        number: await claimConversationNumber(tx, workspaceId),
         inboxId,
         contactId: contact.id,
         subject,

@@ -1,7 +1,7 @@
 import { type Caller, type Deps, type Tx } from '../shared/deps.js';
 import { notFound, requiredText } from '../shared/errors.js';
 import { conversationsWhere } from '../conversations/list.js';
-import { compileStoredRules, mapRuleValues, validateRule, type Rule } from './rules.js';
+import { mapRuleValues, validateRule, type Rule } from './rules.js';
 
 export async function findSmartFolder(tx: Pick<Tx, 'smartFolder'>, caller: Caller, smartFolderId: string) {
   const folder = await tx.smartFolder.findFirst({ where: { id: smartFolderId, workspaceId: caller.workspaceId } });
@@ -65,4 +65,3 @@ export async function renameTagInSmartFolders(tx: Tx, workspaceId: string, oldNa
   }
 }
 
-export { compileStoredRules };
