@@ -438,8 +438,8 @@ lines.push(
 );
 if (phases) {
   lines.push(
-    `Server time per message, one at a time on SQLite (\`server-phases.ts\`): parsing (mailparser) ${phases.parseMs.toFixed(1)} ms, storing`,
-    `(\`receiveEmail\`, one transaction) ${phases.storeMs.toFixed(1)} ms, the whole \`deliverEmail\` request ${phases.httpMs.toFixed(1)} ms, so HTTP + GraphQL + auth`,
+    `Server time per message, one at a time on SQLite (\`server-phases.ts\`, so every batch holds one message): parsing (mailparser) ${phases.parseMs.toFixed(1)} ms, scoring and storing`,
+    `(the rest of \`receiveEmail\`, one transaction) ${phases.storeMs.toFixed(1)} ms, the whole \`deliverEmail\` request ${phases.httpMs.toFixed(1)} ms, so HTTP + GraphQL + auth`,
     `${phases.restMs > 0.5 ? `about ${phases.restMs.toFixed(1)} ms` : 'within the noise of the other two (under a millisecond)'}. V8 profiles of the reused ×10 run, self time by package:`,
     '',
   );

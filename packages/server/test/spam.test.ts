@@ -71,6 +71,25 @@ describe('spam filter', () => {
     expect(Math.abs(inB.messages.edges[0].node.spam.score - scoreBefore)).toBeLessThan(0.2);
   });
 
+  it('counts what an agent marked as spam in the workspace model, so different mail sharing its subject and links scores as spam', async () => {
+    const marked = [
+      'Hello, your Flurbix membership is waiting: http://www.flurbix-zepton.example/join?id=1 Call us this week.',
+      'Our partners send gifts to every new member: http://www.flurbix-zepton.example/gift The offer ends on Friday.',
+      'Last chance for loyal readers, half price: http://www.flurbix-zepton.example/last',
+    ];
+    for (const [i, text] of marked.entries()) await mark(a, 'markSpam', await mail(a, `promo${i}@vendor${i}.test`, `Flurbix zepton offer ${i}`, text));
+
+    const text = 'Dear customer, please see http://www.flurbix-zepton.example/schedule and reply at your convenience.';
+    const inA = (await conversation(a, await mail(a, 'someone@elsewhere.test', 'Flurbix zepton schedule', text))).messages.edges[0].node.spam;
+    const inB = (await conversation(b, await mail(b, 'someone@elsewhere.test', 'Flurbix zepton schedule', text))).messages.edges[0].node.spam;
+    // Not the near-copy check: the Bayes counts did it.
+    expect(inA.reasons.some((r: { token: string }) => r.token.startsWith('near-copy:'))).toBe(false);
+    expect(inA.reasons.some((r: { token: string }) => /flurbix/.test(r.token))).toBe(true);
+    // Above the spam cutoff (0.6) with a margin; the other workspace learned nothing.
+    expect(inA.score).toBeGreaterThan(0.75);
+    expect(inB.score).toBeLessThan(0.6);
+  });
+
   it('mark spam hides the conversation for good and blocks the contact; not spam undoes both; both are idempotent', async () => {
     const id = await mail(a, 'vera@customer.test', 'Broken kettle', 'My kettle broke after two days.');
     const folder = await server.gql(a.agentToken, `mutation { createSmartFolder(name: "Kettles", rules: { field: SUBJECT, operator: CONTAINS, value: "kettle" }) { ... on SmartFolder { id } } }`);

@@ -4,7 +4,6 @@ import type { Db } from '../db/database.js';
 import { createEventBus } from '../events/bus.js';
 import { createAgent } from '../domain/agents/agents.js';
 import { createInbox } from '../domain/inboxes/inboxes.js';
-import type { InboundEmail } from '../domain/mail/inbound-email.js';
 import { receiveEmail } from '../domain/mail/receive-email.js';
 import type { Caller } from '../domain/shared/deps.js';
 import { createSmartFolder } from '../domain/smart-folders/smart-folders.js';
@@ -20,23 +19,10 @@ export interface DemoCredentials {
   supportAddress: string;
 }
 
-function email(from: string, name: string, subject: string, text: string, messageId: string): InboundEmail {
-  return {
-    messageId,
-    inReplyTo: null,
-    references: [],
-    from: { address: from, name },
-    to: [{ address: 'support@demo.deskql.test', name: null }],
-    cc: [],
-    subject,
-    text,
-    html: null,
-    attachments: [],
-    raw: Buffer.from(`From: ${name} <${from}>\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\n${text}\r\n`),
-    parseProblem: null,
-    automated: false,
-    headerLines: [],
-  };
+function email(from: string, name: string, subject: string, text: string, messageId: string): Buffer {
+  return Buffer.from(
+    `From: ${name} <${from}>\r\nTo: support@demo.deskql.test\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\n${text}\r\n`,
+  );
 }
 
 /**
@@ -79,7 +65,7 @@ export async function seedDemo(db: Db): Promise<DemoCredentials> {
   ];
   const delivered = [];
   for (const mail of mails) {
-    const { deliveries } = await receiveEmail(deps, ingest, { email: mail, recipients: ['support@demo.deskql.test'] });
+    const { deliveries } = await receiveEmail(deps, ingest, { raw: mail, recipients: ['support@demo.deskql.test'] });
     delivered.push(deliveries[0]!.conversationId);
   }
   await tagConversation(deps, caller, { conversationId: delivered[0]!, tagId: returns.id, tagged: true });

@@ -21,6 +21,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
+const dialects = new WeakMap<Db, Provider>();
+
+/** The database behind a client, for the few raw statements whose SQL differs between SQLite and PostgreSQL. */
+export function dialectOf(db: Db): Provider {
+  const dialect = dialects.get(db);
+  if (!dialect) throw new Error('dialectOf: not a client made by openDatabase');
+  return dialect;
+}
+
 type QueryEvents = { $on(event: 'query', callback: (event: { query: string }) => void): void };
 
 export function providerOf(url: string): Provider {
@@ -59,6 +68,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     provider === 'sqlite'
       ? (new PrismaClient({ adapter, log }) as Db)
       : (new PgPrismaClient({ adapter: adapter as PrismaPg, log }) as unknown as Db);
+  dialects.set(db, provider);
   if (onQuery) {
     // Db is typed without a log option, so its $on does not list 'query'; the client above was built with it.
     (db as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));

@@ -9,14 +9,17 @@ import { addDeliveryEvent } from '../mail/outbox.js';
 export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
 type ConversationRow = Awaited<ReturnType<typeof loadConversation>>;
 
-/** Takes the workspace's next case number (the row update serializes concurrent openings). */
-export async function claimConversationNumber(tx: Tx, workspaceId: string): Promise<number> {
+/**
+ * Takes the workspace's next case number, or the next `count` consecutive ones
+ * and returns the first (the row update serializes concurrent openings).
+ */
+export async function claimConversationNumber(tx: Tx, workspaceId: string, count = 1): Promise<number> {
   const { nextConversationNo } = await tx.workspace.update({
     where: { id: workspaceId },
-    data: { nextConversationNo: { increment: 1 } },
+    data: { nextConversationNo: { increment: count } },
     select: { nextConversationNo: true },
   });
-  return nextConversationNo - 1;
+  return nextConversationNo - count;
 }
 
 /** Changes the status inside a transaction, leaving a system message; no-op when unchanged. */

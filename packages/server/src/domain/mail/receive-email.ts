@@ -2,14 +2,15 @@ import type { Actor } from '@deskql/sdk/events';
 import type { Caller, Deps, Tx } from '../shared/deps.js';
 import { DomainError, isUniqueViolation } from '../shared/errors.js';
 import { PendingEvents } from '../shared/pending-events.js';
-import { findOrCreateContactByAddress } from '../contacts/contacts.js';
+import { createBatchQueue } from '../../background/batch-queue.js';
+import { createContactForAddress } from '../contacts/contacts.js';
 import { applyStatus, claimConversationNumber } from '../conversations/conversations.js';
 import { statusAfterMessage } from '../conversations/status.js';
 import { recordSystemMessage } from '../conversations/timeline.js';
-import { sha256, type InboundEmail } from './inbound-email.js';
+import { parseEmail, sha256, type InboundEmail } from './inbound-email.js';
 import { holdScheduledReplies } from './outbox.js';
 import { queueAutoReply } from './auto-reply.js';
-import { scoreMail, spamFeatures, type SpamScore } from '../spam/spam-filter.js';
+import { scoreMails, spamFeatures, type SpamScore } from '../spam/spam-filter.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -25,220 +26,428 @@ export interface Delivery {
 const UNKNOWN_SENDER = 'unknown-sender@invalid';
 const caseNumberPattern = /\[#([A-Za-z][A-Za-z0-9]{0,9})-(\d{1,9})\]/;
 
+/** An inbound email as the SMTP daemon hands it over: its raw source and its envelope. */
+export interface InboundDelivery {
+  raw: Buffer;
+  /** The envelope recipients (RCPT TO). */
+  recipients: string[];
+  /** The envelope sender (MAIL FROM); "" is the null sender of bounces and auto-replies. */
+  mailFrom?: string | null;
+}
+
+/** What receiveEmail reports for one mail. */
+export interface ReceiveResult {
+  deliveries: Delivery[];
+  unknownRecipients: string[];
+  /** Set when the mail was malformed; it was stored all the same, with its raw source. */
+  parseProblem: string | null;
+}
+
+interface Submission {
+  deps: Deps;
+  workspaceId: string;
+  input: InboundDelivery;
+}
+
+/** Mails stored in one transaction at most; under load a batch is whatever arrived while the last one was stored. */
+const MAX_BATCH = 50;
+
+const queues = new WeakMap<Deps['db'], Map<string, ReturnType<typeof createBatchQueue<Submission, ReceiveResult>>>>();
+
 /**
- * Stores an inbound email in every inbox of the caller's workspace it was
+ * Parses an inbound email and stores it in every inbox of the caller's workspace it was
  * addressed to (by envelope recipient). Per inbox it threads the mail into an
  * existing conversation by In-Reply-To/References, else by a case number in
  * the subject when the sender already takes part in that conversation, else
  * opens a new conversation. The same Message-ID into the same inbox is stored
  * once, however often it is delivered.
+ *
+ * Mails of one workspace that arrive while others are being stored are parsed
+ * and stored together in the next transaction (group commit); each caller
+ * still gets its own result or error, and only once its mail is committed.
+ * Parsing is part of the batch on purpose: done on arrival, it would compete
+ * for the CPU with the batch being stored, and batches would never form.
  */
-export async function receiveEmail(
-  deps: Deps,
-  caller: Caller,
-  input: { email: InboundEmail; recipients: string[] },
-): Promise<{ deliveries: Delivery[]; unknownRecipients: string[] }> {
-  const recipients = [...new Set(input.recipients.map((r) => r.trim().toLowerCase()))];
-  const routes = await deps.db.inboxAddress.findMany({
-    where: { workspaceId: caller.workspaceId, address: { in: recipients } },
+export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery): Promise<ReceiveResult> {
+  let byWorkspace = queues.get(deps.db);
+  if (!byWorkspace) queues.set(deps.db, (byWorkspace = new Map()));
+  const { workspaceId } = caller;
+  let queue = byWorkspace.get(workspaceId);
+  if (!queue) {
+    const workspaces = byWorkspace;
+    queue = createBatchQueue(receiveBatch, { maxBatch: MAX_BATCH, onIdle: () => workspaces.delete(workspaceId) });
+    byWorkspace.set(workspaceId, queue);
+  }
+  return queue.submit({ deps, workspaceId, input });
+}
+
+/**
+ * One transaction for the whole batch. If it fails, every mail is retried on
+ * its own, so a mail that cannot be stored fails alone; a unique violation on
+ * its own (the same mail or a new sender's first mail stored at that moment
+ * by another server instance) is retried, and the retry sees the other's rows.
+ */
+async function receiveBatch(submissions: Submission[], attempt = 0): Promise<Array<ReceiveResult | Error>> {
+  try {
+    return await storeBatch(submissions);
+  } catch (error) {
+    if (submissions.length > 1) {
+      const outcomes: Array<ReceiveResult | Error> = [];
+      for (const submission of submissions) outcomes.push(...(await receiveBatch([submission])));
+      return outcomes;
+    }
+    if (isUniqueViolation(error) && attempt < 2) return receiveBatch(submissions, attempt + 1);
+    return [error instanceof Error ? error : new Error(String(error))];
+  }
+}
+
+interface Routed {
+  /** Position in the batch. */
+  index: number;
+  email: InboundEmail;
+  events: PendingEvents;
+  inboxIds: string[];
+  unknownRecipients: string[];
+}
+
+async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResult | Error>> {
+  const { db } = submissions[0]!.deps;
+  const { workspaceId } = submissions[0]!;
+  const workspaceAddresses = await db.inboxAddress.findMany({ where: { workspaceId }, select: { address: true, inboxId: true } });
+  const inboxByAddress = new Map(workspaceAddresses.map((row) => [row.address, row.inboxId]));
+
+  const outcomes: Array<ReceiveResult | Error> = [];
+  const parsing: Array<Promise<Routed>> = [];
+  submissions.forEach(({ input }, index) => {
+    const recipients = [...new Set(input.recipients.map((r) => r.trim().toLowerCase()))];
+    const inboxIds = [...new Set(recipients.flatMap((r) => inboxByAddress.get(r) ?? []))];
+    if (inboxIds.length === 0) {
+      outcomes[index] = new DomainError('NOT_FOUND', `No inbox receives mail for ${recipients.join(', ') || 'these recipients'}.`, 'recipients');
+    } else {
+      const unknownRecipients = recipients.filter((r) => !inboxByAddress.has(r));
+      parsing.push(parseEmail(input.raw, input.mailFrom).then((email) => ({ index, email, events: new PendingEvents(), inboxIds, unknownRecipients })));
+    }
   });
-  const known = new Set(routes.map((r) => r.address));
-  const unknownRecipients = recipients.filter((r) => !known.has(r));
-  const inboxIds = [...new Set(routes.map((r) => r.inboxId))];
-  if (inboxIds.length === 0) {
-    throw new DomainError('NOT_FOUND', `No inbox receives mail for ${recipients.join(', ') || 'these recipients'}.`, 'recipients');
-  }
-  // Scoring only reads, so it runs once per mail and outside the write transactions.
-  const score = await scoreMail(deps.db, caller.workspaceId, spamFeatures(input.email));
-  const deliveries: Delivery[] = [];
-  for (const inboxId of inboxIds) deliveries.push(await deliverToInbox(deps, caller.workspaceId, inboxId, input.email, score));
-  return { deliveries, unknownRecipients };
-}
+  const routed = await Promise.all(parsing);
+  if (routed.length === 0) return outcomes;
 
-async function deliverToInbox(
-  deps: Deps,
-  workspaceId: string,
-  inboxId: string,
-  email: InboundEmail,
-  score: SpamScore,
-): Promise<Delivery> {
-  const deliveryKey = `${inboxId}:${email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`}`;
-  // Two deliveries of one message, or two first messages of one new sender,
-  // can race on PostgreSQL; the unique constraints decide and the loser retries.
-  for (let attempt = 0; ; attempt++) {
-    const existing = await deps.db.message.findUnique({ where: { deliveryKey } });
-    if (existing) {
-      return { inboxId, conversationId: existing.conversationId, messageId: existing.id, duplicate: true, openedConversation: false };
-    }
-    const events = new PendingEvents();
-    try {
-      const delivery = await deps.db.$transaction((tx) => storeInbound(tx, events, workspaceId, inboxId, email, deliveryKey, score), {
-        timeout: 20_000,
-        maxWait: 20_000,
-      });
-      events.publish(deps.events);
-      return delivery;
-    } catch (error) {
-      if (!isUniqueViolation(error) || attempt >= 2) throw error;
-    }
-  }
-}
-
-async function storeInbound(
-  tx: Tx,
-  events: PendingEvents,
-  workspaceId: string,
-  inboxId: string,
-  email: InboundEmail,
-  deliveryKey: string,
-  score: SpamScore,
-): Promise<Delivery> {
-  const system = { kind: 'system', workspaceId } as const;
-  const senderAddress = email.from?.address ?? UNKNOWN_SENDER;
-  const { contact, created: contactCreated } = await findOrCreateContactByAddress(
-    tx,
-    workspaceId,
-    senderAddress,
-    email.from?.name ?? '',
+  // Scoring and the duplicate check only read, so they run outside the write transaction.
+  const scores = await scoreMails(db, workspaceId, routed.map((r) => spamFeatures(r.email)));
+  const keys = routed.flatMap((r) => r.inboxIds.map((inboxId) => deliveryKeyOf(inboxId, r.email)));
+  const stored = new Map(
+    (await db.message.findMany({ where: { deliveryKey: { in: keys } }, select: { deliveryKey: true, id: true, conversationId: true } })).map(
+      (row) => [row.deliveryKey!, row],
+    ),
   );
-  const customer: Actor = { type: 'customer', contactId: contact.id };
 
-  let conversation = contact.blocked ? null : await findThread(tx, workspaceId, email);
-  let linkedTo: { id: string; number: number } | null = null;
-  if (!conversation && !contact.blocked) {
-    const byCase = await findByCaseNumber(tx, workspaceId, email.subject);
-    if (byCase && (await isParticipant(tx, byCase, senderAddress))) conversation = byCase;
-    else if (byCase) linkedTo = byCase;
-  }
-
-  // Someone we already correspond with is never sent to Spam by the filter alone:
-  // a lost customer mail costs far more than a missed spam.
-  const filterSaysSpam =
-    score.verdict === 'spam' &&
-    (contactCreated || (await tx.conversation.count({ where: { contactId: contact.id, spam: false } })) === 0);
-  const now = new Date();
-  let openedConversation = false;
-  if (!conversation) {
-    const subject = email.subject || '(no subject)';
-    conversation = await tx.conversation.create({
-      data: {
+  await db.$transaction(
+    async (tx) => {
+      const senders = [...new Set(routed.map((r) => senderOf(r.email).address))];
+      const contacts = new ContactsOfBatch(
         workspaceId,
-        number: await claimConversationNumber(tx, workspaceId),
-        inboxId,
-        contactId: contact.id,
-        subject,
-        subjectKey: subject.toLowerCase(),
-        // Spam is kept, but in the Spam view, never in an inbox: mail from a blocked
-        // contact, and new mail the filter is sure about. Replies in a conversation
-        // the customer already has are never moved there by the filter.
-        spam: contact.blocked || filterSaysSpam,
-        spamReason: contact.blocked ? 'BLOCKED' : filterSaysSpam ? 'FILTER' : null,
-        spamMarkedAt: contact.blocked || filterSaysSpam ? now : null,
-        linkedToId: linkedTo?.id ?? null,
-        lastMessageAt: now,
-        createdAt: now,
-      },
-    });
-    openedConversation = true;
+        await tx.contactEmail.findMany({
+          where: { workspaceId, address: { in: senders } },
+          select: { address: true, contact: { select: { id: true, blocked: true } } },
+        }),
+      );
+      const batch = new InboundBatch(tx, workspaceId, contacts, new Set(inboxByAddress.keys()), stored);
+      for (const [i, r] of routed.entries()) {
+        const deliveries: Delivery[] = [];
+        outcomes[r.index] = { deliveries, unknownRecipients: r.unknownRecipients, parseProblem: r.email.parseProblem };
+        for (const [slot, inboxId] of r.inboxIds.entries()) {
+          await batch.deliver({ events: r.events, inboxId, email: r.email, score: scores[i]! }, (delivery) => (deliveries[slot] = delivery));
+        }
+      }
+      await batch.flush();
+    },
+    { timeout: 20_000, maxWait: 20_000 },
+  );
+  for (const r of routed) r.events.publish(submissions[r.index]!.deps.events);
+  return outcomes;
+}
+
+function deliveryKeyOf(inboxId: string, email: InboundEmail) {
+  return `${inboxId}:${email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`}`;
+}
+
+function senderOf(email: InboundEmail) {
+  return { address: email.from?.address ?? UNKNOWN_SENDER, name: email.from?.name ?? '' };
+}
+
+/** The senders' contacts, read once per batch and created on first use (a new sender's second mail in the batch finds it). */
+class ContactsOfBatch {
+  private readonly known: Map<string, { id: string; blocked: boolean }>;
+
+  constructor(
+    private readonly workspaceId: string,
+    rows: Array<{ address: string; contact: { id: string; blocked: boolean } }>,
+  ) {
+    this.known = new Map(rows.map((row) => [row.address, row.contact]));
   }
 
-  const message = await tx.message.create({
-    data: {
-      workspaceId,
-      conversationId: conversation.id,
-      direction: 'INBOUND',
-      kind: 'EMAIL',
-      fromAddress: email.from?.address ?? null,
-      fromName: email.from?.name ?? null,
-      to: email.to.map((a) => ({ ...a })),
-      cc: email.cc.map((a) => ({ ...a })),
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      messageId: email.messageId,
-      inReplyTo: email.inReplyTo,
-      references: email.references,
-      raw: email.raw ? new Uint8Array(email.raw) : null,
-      parseProblem: email.parseProblem,
-      automated: email.automated,
-      spamScore: score.score,
-      spamReasons: score.reasons.map((r) => ({ token: r.token, spamProbability: r.spamProbability })),
-      deliveryKey,
-      createdAt: now,
-      attachments: {
-        create: email.attachments.map((a) => ({
-          filename: a.filename,
-          contentType: a.contentType,
-          size: a.size,
-          checksum: a.checksum,
-          content: new Uint8Array(a.content),
-          contentId: a.contentId,
-        })),
-      },
-    },
-  });
+  async findOrCreate(tx: Tx, address: string, name: string): Promise<{ contact: { id: string; blocked: boolean }; created: boolean }> {
+    const contact = this.known.get(address);
+    if (contact) return { contact, created: false };
+    const created = await createContactForAddress(tx, this.workspaceId, address, name);
+    this.known.set(address, created);
+    return { contact: created, created: true };
+  }
+}
 
-  const addresses = [senderAddress, ...email.to.map((a) => a.address), ...email.cc.map((a) => a.address)];
-  await addParticipants(tx, workspaceId, conversation.id, addresses, openedConversation);
+interface InboundMail {
+  events: PendingEvents;
+  inboxId: string;
+  email: InboundEmail;
+  score: SpamScore;
+}
 
-  if (!openedConversation) {
+/** A mail that opens a conversation, waiting to be inserted with the batch's other openings. */
+interface Opening extends InboundMail {
+  deliveryKey: string;
+  contact: { id: string; blocked: boolean };
+  contactCreated: boolean;
+  spamReason: 'BLOCKED' | 'FILTER' | null;
+  linkedTo: { id: string; number: number } | null;
+  now: Date;
+  done: (delivery: Delivery) => void;
+}
+
+/**
+ * Stores a batch's mails in one transaction. A reply is stored at once; mails
+ * that open conversations are collected and inserted together by flush() (one
+ * case-number claim and one insert per table for all of them). Anything that
+ * needs to see a collected mail's rows (a reply to it, the same mail again, the
+ * sender's conversation count) flushes first, so the outcome is the same as
+ * storing the mails one by one in order.
+ */
+class InboundBatch {
+  private openings: Opening[] = [];
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly workspaceId: string,
+    private readonly contacts: ContactsOfBatch,
+    /** The workspace's own receiving addresses, which are never participants. */
+    private readonly ownAddresses: Set<string>,
+    /** Delivery key → the message stored for it, before or during this batch. */
+    private readonly stored: Map<string, { id: string; conversationId: string }>,
+  ) {}
+
+  async deliver(mail: InboundMail, done: (delivery: Delivery) => void): Promise<void> {
+    const { tx, workspaceId } = this;
+    const { inboxId, email, score } = mail;
+    const deliveryKey = deliveryKeyOf(inboxId, email);
+    const references = referencesOf(email);
+    if (this.openings.some((o) => o.deliveryKey === deliveryKey || (o.email.messageId && references.includes(o.email.messageId)))) {
+      await this.flush();
+    }
+    const existing = this.stored.get(deliveryKey);
+    if (existing) {
+      done({ inboxId, conversationId: existing.conversationId, messageId: existing.id, duplicate: true, openedConversation: false });
+      return;
+    }
+    const sender = senderOf(email);
+    const { contact, created: contactCreated } = await this.contacts.findOrCreate(tx, sender.address, sender.name);
+
+    let conversation = contact.blocked ? null : await findThread(tx, workspaceId, references);
+    let linkedTo: { id: string; number: number } | null = null;
+    if (!conversation && !contact.blocked) {
+      const byCase = await findByCaseNumber(tx, workspaceId, email.subject);
+      if (byCase && (await isParticipant(tx, byCase, sender.address))) conversation = byCase;
+      else if (byCase) linkedTo = byCase;
+    }
+    if (conversation) {
+      const messageId = await this.storeReply(mail, { conversation, contact, contactCreated, deliveryKey });
+      this.stored.set(deliveryKey, { id: messageId, conversationId: conversation.id });
+      done({ inboxId, conversationId: conversation.id, messageId, duplicate: false, openedConversation: false });
+      return;
+    }
+
+    // Someone we already correspond with is never sent to Spam by the filter alone:
+    // a lost customer mail costs far more than a missed spam.
+    let filterSaysSpam = score.verdict === 'spam';
+    if (filterSaysSpam && !contactCreated) {
+      if (this.openings.some((o) => o.contact.id === contact.id)) await this.flush();
+      filterSaysSpam = (await tx.conversation.count({ where: { contactId: contact.id, spam: false } })) === 0;
+    }
+    // Spam is kept, but in the Spam view, never in an inbox: mail from a blocked
+    // contact, and new mail the filter is sure about. Replies in a conversation
+    // the customer already has are never moved there by the filter.
+    const spamReason = contact.blocked ? 'BLOCKED' : filterSaysSpam ? 'FILTER' : null;
+    this.openings.push({ ...mail, deliveryKey, contact, contactCreated, spamReason, linkedTo, now: new Date(), done });
+  }
+
+  /** Inserts the collected openings: their conversations, messages, attachments and participants. */
+  async flush(): Promise<void> {
+    const { tx, workspaceId } = this;
+    const openings = this.openings;
+    if (openings.length === 0) return;
+    this.openings = [];
+    const firstNumber = await claimConversationNumber(tx, workspaceId, openings.length);
+    const conversations = await tx.conversation.createManyAndReturn({
+      data: openings.map((o, i) => {
+        const subject = o.email.subject || '(no subject)';
+        return {
+          workspaceId,
+          number: firstNumber + i,
+          inboxId: o.inboxId,
+          contactId: o.contact.id,
+          subject,
+          subjectKey: subject.toLowerCase(),
+          spam: o.spamReason !== null,
+          spamReason: o.spamReason,
+          spamMarkedAt: o.spamReason ? o.now : null,
+          linkedToId: o.linkedTo?.id ?? null,
+          lastMessageAt: o.now,
+          createdAt: o.now,
+        };
+      }),
+    });
+    const conversationByNumber = new Map(conversations.map((c) => [c.number, c]));
+    const conversationOf = (i: number) => conversationByNumber.get(firstNumber + i)!;
+    const messages = await tx.message.createManyAndReturn({
+      data: openings.map((o, i) => inboundMessageData(workspaceId, conversationOf(i).id, o)),
+      select: { id: true, deliveryKey: true },
+    });
+    const messageIdByKey = new Map(messages.map((m) => [m.deliveryKey!, m.id]));
+    const messageIdOf = (o: Opening) => messageIdByKey.get(o.deliveryKey)!;
+    const attachments = openings.flatMap((o) => attachmentRows(messageIdOf(o), o.email));
+    if (attachments.length) await tx.attachment.createMany({ data: attachments });
+    const participants = openings.flatMap((o, i) =>
+      participantsOf(o.email, this.ownAddresses).map((address) => ({ conversationId: conversationOf(i).id, address })),
+    );
+    if (participants.length) await tx.conversationParticipant.createMany({ data: participants });
+
+    for (const [i, o] of openings.entries()) {
+      const conversation = conversationOf(i);
+      const messageId = messageIdOf(o);
+      const { events, email, contact } = o;
+      const customer: Actor = { type: 'customer', contactId: contact.id };
+      const base = { workspaceId, conversationId: conversation.id, inboxId: conversation.inboxId };
+      if (o.contactCreated) events.add('contact.created', { workspaceId, contactId: contact.id, actor: customer });
+      events.add('conversation.created', { ...base, actor: customer, number: conversation.number, contactId: contact.id, subject: conversation.subject });
+      if (o.linkedTo) {
+        await recordSystemMessage(tx, events, { kind: 'system', workspaceId }, conversation, {
+          type: 'linked',
+          number: o.linkedTo.number,
+          reason: `${senderOf(email).address} is not a participant of that case`,
+        });
+      }
+      events.add('message.created', { ...base, actor: customer, messageId, direction: 'INBOUND', kind: 'EMAIL' });
+      if (!conversation.spam && !email.automated && email.from) {
+        await queueAutoReply(tx, events, { conversation, contactId: contact.id, to: email.from, inReplyTo: email.messageId, now: o.now });
+      }
+      events.add('message.received', messageReceived(base, customer, messageId, email, true));
+      this.stored.set(o.deliveryKey, { id: messageId, conversationId: conversation.id });
+      o.done({ inboxId: o.inboxId, conversationId: conversation.id, messageId, duplicate: false, openedConversation: true });
+    }
+  }
+
+  private async storeReply(
+    mail: InboundMail,
+    input: { conversation: Conversation; contact: { id: string }; contactCreated: boolean; deliveryKey: string },
+  ): Promise<string> {
+    const { tx, workspaceId } = this;
+    const { events, email } = mail;
+    const { conversation, contact } = input;
+    const now = new Date();
+    const system = { kind: 'system', workspaceId } as const;
+    const customer: Actor = { type: 'customer', contactId: contact.id };
+    const { id: messageId } = await tx.message.create({
+      data: inboundMessageData(workspaceId, conversation.id, { ...mail, deliveryKey: input.deliveryKey, now }),
+      select: { id: true },
+    });
+    const attachments = attachmentRows(messageId, email);
+    if (attachments.length) await tx.attachment.createMany({ data: attachments });
+    await addParticipants(tx, conversation.id, participantsOf(email, this.ownAddresses));
     await tx.conversation.update({ where: { id: conversation.id }, data: { lastMessageAt: now } });
     await tx.conversationRead.deleteMany({ where: { conversationId: conversation.id } });
     await holdScheduledReplies(tx, events, system, conversation, now);
-  }
 
-  const base = { workspaceId, conversationId: conversation.id, inboxId: conversation.inboxId };
-  if (contactCreated) events.add('contact.created', { workspaceId, contactId: contact.id, actor: customer });
-  if (openedConversation) {
-    events.add('conversation.created', {
-      ...base,
-      actor: customer,
-      number: conversation.number,
-      contactId: contact.id,
-      subject: conversation.subject,
-    });
-    if (linkedTo) {
-      await recordSystemMessage(tx, events, system, conversation, {
-        type: 'linked',
-        number: linkedTo.number,
-        reason: `${senderAddress} is not a participant of that case`,
-      });
-    }
-  }
-  events.add('message.created', { ...base, actor: customer, messageId: message.id, direction: 'INBOUND', kind: 'EMAIL' });
-  if (!openedConversation) {
+    const base = { workspaceId, conversationId: conversation.id, inboxId: conversation.inboxId };
+    if (input.contactCreated) events.add('contact.created', { workspaceId, contactId: contact.id, actor: customer });
+    events.add('message.created', { ...base, actor: customer, messageId, direction: 'INBOUND', kind: 'EMAIL' });
     await applyStatus(tx, events, system, conversation, statusAfterMessage(conversation.status, { direction: 'INBOUND', kind: 'EMAIL' }));
+    events.add('message.received', messageReceived(base, customer, messageId, email, false));
+    return messageId;
   }
-  if (openedConversation && !conversation.spam && !email.automated && email.from) {
-    await queueAutoReply(tx, events, { conversation, contactId: contact.id, to: email.from, inReplyTo: email.messageId, now });
-  }
-  events.add('message.received', {
-    ...base,
-    actor: customer,
-    messageId: message.id,
-    contactId: contact.id,
-    fromAddress: senderAddress,
-    subject: email.subject,
-    openedConversation,
-  });
-  return { inboxId, conversationId: conversation.id, messageId: message.id, duplicate: false, openedConversation };
 }
 
-/** Records who wrote or was copied (our own inbox addresses aside), in two statements whatever their number. */
-async function addParticipants(tx: Tx, workspaceId: string, conversationId: string, addresses: string[], isNew: boolean) {
-  const candidates = [...new Set(addresses)];
-  const ours = await tx.inboxAddress.findMany({ where: { workspaceId, address: { in: candidates } }, select: { address: true } });
-  const known = isNew
-    ? []
-    : await tx.conversationParticipant.findMany({ where: { conversationId, address: { in: candidates } }, select: { address: true } });
-  const skip = new Set([...ours, ...known].map((row) => row.address));
+type Conversation = NonNullable<Awaited<ReturnType<typeof findThread>>>;
+
+function messageReceived(
+  base: { workspaceId: string; conversationId: string; inboxId: string },
+  customer: Extract<Actor, { type: 'customer' }>,
+  messageId: string,
+  email: InboundEmail,
+  openedConversation: boolean,
+) {
+  return { ...base, actor: customer, messageId, contactId: customer.contactId, fromAddress: senderOf(email).address, subject: email.subject, openedConversation };
+}
+
+function inboundMessageData(
+  workspaceId: string,
+  conversationId: string,
+  mail: { email: InboundEmail; score: SpamScore; deliveryKey: string; now: Date },
+) {
+  const { email, score } = mail;
+  return {
+    workspaceId,
+    conversationId,
+    direction: 'INBOUND' as const,
+    kind: 'EMAIL' as const,
+    fromAddress: email.from?.address ?? null,
+    fromName: email.from?.name ?? null,
+    to: email.to.map((a) => ({ ...a })),
+    cc: email.cc.map((a) => ({ ...a })),
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: email.messageId,
+    inReplyTo: email.inReplyTo,
+    references: email.references,
+    raw: email.raw ? new Uint8Array(email.raw) : null,
+    parseProblem: email.parseProblem,
+    automated: email.automated,
+    spamScore: score.score,
+    spamReasons: score.reasons.map((r) => ({ token: r.token, spamProbability: r.spamProbability })),
+    deliveryKey: mail.deliveryKey,
+    createdAt: mail.now,
+  };
+}
+
+function attachmentRows(messageId: string, email: InboundEmail) {
+  return email.attachments.map((a) => ({
+    messageId,
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+    checksum: a.checksum,
+    content: new Uint8Array(a.content),
+    contentId: a.contentId,
+  }));
+}
+
+/** Who wrote or was copied, our own inbox addresses aside. */
+function participantsOf(email: InboundEmail, ownAddresses: Set<string>): string[] {
+  const addresses = [senderOf(email).address, ...email.to.map((a) => a.address), ...email.cc.map((a) => a.address)];
+  return [...new Set(addresses)].filter((address) => !ownAddresses.has(address));
+}
+
+/** Adds the addresses not yet recorded on an existing conversation, in two statements whatever their number. */
+async function addParticipants(tx: Tx, conversationId: string, candidates: string[]) {
+  const known = await tx.conversationParticipant.findMany({ where: { conversationId, address: { in: candidates } }, select: { address: true } });
+  const skip = new Set(known.map((row) => row.address));
   const fresh = candidates.filter((address) => !skip.has(address));
   if (fresh.length) await tx.conversationParticipant.createMany({ data: fresh.map((address) => ({ conversationId, address })) });
 }
 
+function referencesOf(email: InboundEmail): string[] {
+  return [...new Set([email.inReplyTo, ...email.references].filter((id): id is string => Boolean(id)))];
+}
+
 /** The conversation of the newest message this one replies to or references. */
-async function findThread(tx: Tx, workspaceId: string, email: InboundEmail) {
-  const ids = [...new Set([email.inReplyTo, ...email.references].filter((id): id is string => Boolean(id)))];
+async function findThread(tx: Tx, workspaceId: string, ids: string[]) {
   if (ids.length === 0) return null;
   const parent = await tx.message.findFirst({
     where: { workspaceId, messageId: { in: ids } },

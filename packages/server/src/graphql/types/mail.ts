@@ -1,4 +1,3 @@
-import { parseEmail } from '../../domain/mail/inbound-email.js';
 import { receiveEmail } from '../../domain/mail/receive-email.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { builder } from '../builder.js';
@@ -61,9 +60,7 @@ builder.mutationField('deliverEmail', (t) =>
       const caller = ingestCaller(ctx);
       const source = Buffer.from(args.raw, args.encoding === 'BASE64' ? 'base64' : 'utf8');
       if (source.length === 0) throw invalid('raw', 'The message source is empty.');
-      const email = await parseEmail(source, args.mailFrom);
-      const result = await receiveEmail(ctx, caller, { email, recipients: args.recipients });
-      return { ...result, parseProblem: email.parseProblem };
+      return receiveEmail(ctx, caller, { raw: source, recipients: args.recipients, mailFrom: args.mailFrom });
     },
   }),
 );
