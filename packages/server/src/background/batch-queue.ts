@@ -10,7 +10,13 @@
  */
 export function createBatchQueue<Item, Result>(
   processBatch: (items: Item[]) => Promise<Array<Result | Error>>,
-  options: { maxBatch: number; onIdle?: () => void },
+  options: {
+    maxBatch: number;
+    /** With `weight`: a batch stops growing once its items weigh this much (it always takes at least one). */
+    maxWeight?: number;
+    weight?: (item: Item) => number;
+    onIdle?: () => void;
+  },
 ) {
   const waiting: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   let running = false;
@@ -18,7 +24,7 @@ export function createBatchQueue<Item, Result>(
   async function drain() {
     running = true;
     while (waiting.length > 0) {
-      const batch = waiting.splice(0, options.maxBatch);
+      const batch = waiting.splice(0, batchLength());
       try {
         const outcomes = await processBatch(batch.map((entry) => entry.item));
         batch.forEach((entry, i) => {
@@ -32,6 +38,19 @@ export function createBatchQueue<Item, Result>(
     }
     running = false;
     options.onIdle?.();
+  }
+
+  function batchLength(): number {
+    const { weight, maxWeight = Infinity } = options;
+    if (!weight) return options.maxBatch;
+    let total = 0;
+    let length = 0;
+    while (length < Math.min(options.maxBatch, waiting.length)) {
+      total += weight(waiting[length]!.item);
+      if (length > 0 && total > maxWeight) break;
+      length++;
+    }
+    return length;
   }
 
   return {

@@ -49,8 +49,9 @@ interface Submission {
   input: InboundDelivery;
 }
 
-/** Mails stored in one transaction at most; under load a batch is whatever arrived while the last one was stored. */
+/** Under load a batch is whatever arrived while the last one was stored, up to 50 mails or 32 MB of source. */
 const MAX_BATCH = 50;
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
 const queues = new WeakMap<Deps['db'], Map<string, ReturnType<typeof createBatchQueue<Submission, ReceiveResult>>>>();
 
@@ -75,7 +76,12 @@ export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery)
   let queue = byWorkspace.get(workspaceId);
   if (!queue) {
     const workspaces = byWorkspace;
-    queue = createBatchQueue(receiveBatch, { maxBatch: MAX_BATCH, onIdle: () => workspaces.delete(workspaceId) });
+    queue = createBatchQueue(receiveBatch, {
+      maxBatch: MAX_BATCH,
+      maxWeight: MAX_BATCH_BYTES,
+      weight: (submission) => submission.input.raw.length,
+      onIdle: () => workspaces.delete(workspaceId),
+    });
     byWorkspace.set(workspaceId, queue);
   }
   return queue.submit({ deps, workspaceId, input });
