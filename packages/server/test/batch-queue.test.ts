@@ -40,4 +40,24 @@ describe('createBatchQueue (group commit)', () => {
     fail = false;
     expect(await queue.submit('e')).toBe('E');
   });
+
+  it('under steady load waits briefly for as many items as recent batches had, instead of starting with the first', async () => {
+    const batches: number[][] = [];
+    const queue = createBatchQueue<number, number>(async (items) => (batches.push(items), items), { maxBatch: 10, lingerMs: 200 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Rounds of four callers at once (the first goes alone, the other three wait for it) teach the queue
+    // that batches of several items are usual.
+    for (let round = 0; round < 6; round++) await Promise.all([1, 2, 3, 4].map((item) => queue.submit(item)));
+    expect(batches.slice(0, 2)).toEqual([[1], [2, 3, 4]]);
+    // Now four callers a few milliseconds apart: without lingering each would find the queue idle and go alone.
+    batches.length = 0;
+    const spaced = [];
+    for (const item of [5, 6, 7, 8]) {
+      spaced.push(queue.submit(item));
+      await sleep(5);
+    }
+    expect(await Promise.all(spaced)).toEqual([5, 6, 7, 8]);
+    expect(batches.flat()).toEqual([5, 6, 7, 8]);
+    expect(batches.length).toBeLessThanOrEqual(2);
+  });
 });

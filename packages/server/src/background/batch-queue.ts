@@ -15,16 +15,44 @@ export function createBatchQueue<Item, Result>(
     /** With `weight`: a batch stops growing once its items weigh this much (it always takes at least one). */
     maxWeight?: number;
     weight?: (item: Item) => number;
-    onIdle?: () => void;
+    /**
+     * Under load, a batch waits up to this long for as many items as recent batches had (a moving
+     * average; PostgreSQL's commit_delay waits for siblings the same way), so that batches do not
+     * alternate between one early item and the rest. When recent batches held one item it starts at
+     * once, so a lone caller does not wait.
+     */
+    lingerMs?: number;
   },
 ) {
   const waiting: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   let running = false;
+  /** Moving average of recent batch sizes. */
+  let recentSize = 0;
+  let enough: (() => void) | null = null;
+  let expected = 0;
+
+  function shouldLinger(): boolean {
+    expected = Math.min(Math.round(recentSize), options.maxBatch);
+    return Boolean(options.lingerMs) && expected > 1 && waiting.length < expected;
+  }
+
+  async function linger() {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.lingerMs);
+      enough = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    enough = null;
+  }
 
   async function drain() {
     running = true;
     while (waiting.length > 0) {
+      if (shouldLinger()) await linger();
       const batch = waiting.splice(0, batchLength());
+      recentSize = 0.7 * recentSize + 0.3 * batch.length;
       try {
         const outcomes = await processBatch(batch.map((entry) => entry.item));
         batch.forEach((entry, i) => {
@@ -37,7 +65,6 @@ export function createBatchQueue<Item, Result>(
       }
     }
     running = false;
-    options.onIdle?.();
   }
 
   function batchLength(): number {
@@ -58,6 +85,7 @@ export function createBatchQueue<Item, Result>(
       return new Promise<Result>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         if (!running) void drain();
+        else if (enough && waiting.length >= expected) enough();
       });
     },
   };
