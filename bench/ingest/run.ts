@@ -238,7 +238,7 @@ async function runCell(target: Target, concurrency: number, reuse: boolean, tag:
 
 async function runTarget(target: Target): Promise<Record<string, CellResult>> {
   const results: Record<string, CellResult> = {};
-  await runLoad({ port: target.port, recipient: target.recipient, blocks: blocks(100, `${target.name}-warmup`), concurrency: 10, reuse: true, timeoutMs: 120_000 });
+  await runLoad({ port: target.port, recipient: target.recipient, blocks: blocks(300, `${target.name}-warmup`), concurrency: 10, reuse: true, timeoutMs: 120_000 });
   for (const { reuse, label } of modes) {
     for (const concurrency of concurrencies) {
       const key: CellKey = `${label} ×${concurrency}`;

@@ -83,7 +83,12 @@ export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery)
   if (!queue) {
     // Kept while the database client lives: one small object per workspace that receives mail,
     // which remembers how large its recent batches were.
-    queue = createBatchQueue(receiveBatch, { maxBatch: MAX_BATCH, maxWeight: MAX_BATCH_BYTES, weight: (submission) => submission.input.raw.length, lingerMs: LINGER_MS });
+    queue = createBatchQueue(receiveBatch, {
+      maxBatch: MAX_BATCH,
+      maxWeight: MAX_BATCH_BYTES,
+      weight: (submission) => submission.input.raw.length,
+      lingerMs: LINGER_MS,
+    });
     byWorkspace.set(workspaceId, queue);
   }
   return queue.submit({ deps, workspaceId, input });
