@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiveEmail } from '../src/domain/mail/receive-email.js';
-import { rawEmail, startTestServer, type TestServer, type TestWorkspace } from '../src/testing/index.js';
+import { deliver, rawEmail, startTestServer, type TestServer, type TestWorkspace } from '../src/testing/index.js';
 
 // Mails that arrive while a batch is being stored are stored together in the
 // next transaction (group commit). receiveEmail is called here directly, as the
@@ -96,6 +96,29 @@ describe('inbound mail arriving together', () => {
     // starter@ and nina@ are new; nina's second and third mails find the contact her first created.
     expect(contactsCreated).toHaveLength(2);
     expect(await db().message.count({ where: { workspaceId: ws.workspaceId, messageId: 'nina-1@batch.test' } })).toBe(1);
+  });
+
+  it('keeps the rule that someone we correspond with is never sent to Spam by the filter, even when both mails share a batch', async () => {
+    // A spam verdict on demand: a near-copy of a message an agent marked as spam.
+    const pitch = 'Exclusive Zorblatt crypto bonus for our partners: claim your Zorblatt reward today before the window closes.';
+    const marked = await deliver(server, ws.ingestToken, rawEmail({ from: 'spammer@spam.test', to: ws.address, subject: 'Zorblatt reward', text: pitch, messageId: 'marked@spam.test' }), [ws.address]);
+    const result = await server.gql(ws.agentToken, `mutation($c: ID!) { markSpam(conversationId: $c) { ... on Conversation { spam } } }`, { c: marked.deliveries[0].conversationId });
+    expect(result.markSpam.spam).toBe(true);
+
+    const outcomes = (
+      await arriveTogether([
+        { raw: rawEmail({ from: 'opener@batch.test', to: ws.address, subject: 'Goes first', messageId: 'opener-2@batch.test' }) },
+        { raw: rawEmail({ from: 'olga@batch.test', to: ws.address, subject: 'My order', text: 'Where is my order?', messageId: 'olga-1@batch.test' }) },
+        { raw: rawEmail({ from: 'olga@batch.test', to: ws.address, subject: 'Zorblatt reward', text: pitch, messageId: 'olga-2@batch.test' }) },
+        { raw: rawEmail({ from: 'stranger@batch.test', to: ws.address, subject: 'Zorblatt reward', text: pitch, messageId: 'stranger@batch.test' }) },
+      ])
+    ).map((outcome) => fulfilled(outcome).deliveries[0]!);
+    const spamOf = async (id: string) => (await db().conversation.findUniqueOrThrow({ where: { id }, select: { spam: true, spamReason: true } }));
+    expect(await spamOf(outcomes[1]!.conversationId)).toEqual({ spam: false, spamReason: null });
+    // Olga's first conversation, opened earlier in the same batch, makes her someone we correspond with.
+    expect(await spamOf(outcomes[2]!.conversationId)).toEqual({ spam: false, spamReason: null });
+    // The same mail from a new sender goes to Spam.
+    expect(await spamOf(outcomes[3]!.conversationId)).toEqual({ spam: true, spamReason: 'FILTER' });
   });
 
   it('fails a mail that cannot be stored on its own: the rest of its batch is stored', async () => {
