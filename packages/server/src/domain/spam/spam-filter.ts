@@ -150,30 +150,29 @@ const NEAR_COPY_SIMILARITY = 0.6;
 
 type NearCopy = { messageId: string; similarity: number };
 
-/** Per mail, the closest message this workspace marked as spam that the mail nearly copies, if any. */
+/**
+ * Per mail, the closest message this workspace marked as spam that the mail nearly copies, if any.
+ * Candidates are the marked messages sharing a band with any mail of the batch (one query).
+ */
 async function nearCopiesOfMarkedSpam(
-  db: Pick<Db, 'spamFingerprintBand'>,
+  db: Pick<Db, 'spamFingerprint'>,
   workspaceId: string,
   mails: Array<Fingerprint | null>,
 ): Promise<Array<NearCopy | null>> {
   const bands = [...new Set(mails.flatMap((mail) => mail?.bands ?? []))];
   if (bands.length === 0) return mails.map(() => null);
-  const rows = await db.spamFingerprintBand.findMany({
-    where: { workspaceId, band: { in: bands } },
-    select: { band: true, fingerprintId: true, fingerprint: { select: { messageId: true, signature: true } } },
-    // Only bounds the work: 500 rows are at least 60 marked messages (8 bands each) per mail.
-    take: 500 * mails.length,
+  const candidates = await db.spamFingerprint.findMany({
+    where: { workspaceId, bands: { some: { band: { in: bands } } } },
+    select: { messageId: true, signature: true },
+    // Only bounds the work.
+    take: 50 * mails.length,
   });
   return mails.map((mail) => {
     if (!mail) return null;
-    const own = new Set(mail.bands);
     let best: NearCopy | null = null;
-    const seen = new Set<string>();
-    for (const row of rows) {
-      if (!own.has(row.band) || seen.has(row.fingerprintId)) continue;
-      seen.add(row.fingerprintId);
-      const score = similarity(mail.signature, row.fingerprint.signature as number[]);
-      if (score >= NEAR_COPY_SIMILARITY && (!best || score > best.similarity)) best = { messageId: row.fingerprint.messageId, similarity: score };
+    for (const candidate of candidates) {
+      const score = similarity(mail.signature, candidate.signature as number[]);
+      if (score >= NEAR_COPY_SIMILARITY && (!best || score > best.similarity)) best = { messageId: candidate.messageId, similarity: score };
     }
     return best;
   });
