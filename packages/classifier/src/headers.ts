@@ -324,8 +324,15 @@ export function headerTokens(headers: readonly NormalizedHeader[], options: Head
   let returnDomain: string | undefined;
   let messageIdDomain: string | undefined;
   const hopDomains = new Set<string>();
+  let previousName = '';
   for (const { name, key, value } of headers) {
     if (options.ignore.has(key)) continue;
+    if (key !== 'received') {
+      // Adjacent header names, as written: each mailer writes its own headers in its own order.
+      const written = name.length > MAX_HEADER_NAME ? 'long' : name;
+      emit('hord:' + previousName + '>' + written);
+      previousName = written;
+    }
     if (key === 'received') {
       // Presence of Received is universal; the chain is tokenized as a whole below.
       received.push(value);

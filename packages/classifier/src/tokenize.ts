@@ -8,7 +8,7 @@ import { splitWhitespace, WordTokenizer } from './words.js';
  * Version of the token scheme. A model only understands tokens of the scheme it was trained with,
  * so any change to what `tokenize` emits bumps this (and the base model is retrained).
  */
-export const TOKENIZER_VERSION = 1;
+export const TOKENIZER_VERSION = 2;
 
 /** How to tokenize; every option has a default suited to a help desk's inbound mail. */
 export interface TokenizeOptions {

@@ -125,6 +125,18 @@ describe('tokenize', () => {
     expect(tokens).not.toContain('rcvd:ip:192.168.1');
   });
 
+  it('records the order of header names (adjacent pairs, as written), skipping Received and recipient-side headers', () => {
+    const tokens = tokenize({ headers: RAW_HEADERS });
+    expect(tokens).toEqual(
+      expect.arrayContaining(['hord:>Message-ID', 'hord:Message-ID>From', 'hord:From>To', 'hord:Date>X-Mailer', 'hord:X-Mailer>Content-Type']),
+    );
+    expect(tokens.some((t) => t.startsWith('hord:') && (t.includes('Received') || t.includes('Delivered-To')))).toBe(false);
+    // Another mailer's order gives other tokens.
+    const other = tokenize({ headers: 'From: a@shop.example\r\nMessage-Id: <1@shop.example>\r\nTo: b@deskql.test' });
+    expect(other).toEqual(expect.arrayContaining(['hord:>From', 'hord:From>Message-Id', 'hord:Message-Id>To']));
+    expect(other).not.toContain('hord:From>To');
+  });
+
   it('keeps only the sending relay of the hop received by a trusted (own) host', () => {
     const all = tokenize({ headers: RAW_HEADERS });
     const trusted = tokenize({ headers: RAW_HEADERS }, { trustedHosts: ['deskql.test'] });
