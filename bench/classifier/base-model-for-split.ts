@@ -28,20 +28,29 @@ export interface TrainedBaseModel {
   maxTokens: number;
 }
 
+/** A message's tokens as train-base-model.ts learns them: its parser, the corpus's trusted hosts. */
+export async function baseModelTokens(raw: Buffer): Promise<string[]> {
+  return tokenize(await parseMail(raw), { trustedHosts: CORPUS_TRUSTED_HOSTS });
+}
+
+/** Prunes a learned model in place as train-base-model.ts prunes the shipped one. */
+export function pruneAsBaseModel(model: SpamModel): { vocabulary: number; minMessages: number; maxTokens: number } {
+  const minMessages = scriptConstant('MIN_MESSAGES');
+  const maxTokens = scriptConstant('MAX_TOKENS');
+  const vocabulary = model.tokens.size;
+  pruneModel(model, { minMessages, maxAge: 0, maxTokens });
+  return { vocabulary, minMessages, maxTokens };
+}
+
 /** Trains and prunes a base model on these messages, exactly as train-base-model.ts does on the whole corpus. */
 export async function trainBaseModel(messages: ReadonlyArray<{ raw: Buffer; label: 'spam' | 'ham' }>, corpus: string): Promise<TrainedBaseModel> {
   // The server tokenizes with the built package; a stale dist/ would tokenize differently from the source.
   if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
     throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
   }
-  const minMessages = scriptConstant('MIN_MESSAGES');
-  const maxTokens = scriptConstant('MAX_TOKENS');
   const model = createModel();
-  for (const message of messages) {
-    learn(model, tokenize(await parseMail(message.raw), { trustedHosts: CORPUS_TRUSTED_HOSTS }), message.label);
-  }
-  const vocabulary = model.tokens.size;
-  pruneModel(model, { minMessages, maxAge: 0, maxTokens });
+  for (const message of messages) learn(model, await baseModelTokens(message.raw), message.label);
+  const { vocabulary, minMessages, maxTokens } = pruneAsBaseModel(model);
   const info: BaseModelInfo = {
     format: 'deskql-base-model',
     tokenizerVersion: TOKENIZER_VERSION,

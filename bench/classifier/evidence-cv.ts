@@ -1,0 +1,160 @@
+// Calibrates the server's MIN_SPAM_EVIDENCE (packages/server/src/domain/spam/spam-filter.ts: a spam
+// verdict needs at least that many significant tokens) by 5-fold cross-validation on the TRAINING part
+// of the seeded 70/30 split only (the test part is never parsed here).
+//
+//   npm run build -w @deskql/classifier && npm run build -w @deskql/server && npx tsx bench/classifier/evidence-cv.ts
+//
+// Per fold, what the server would run with a base model trained on the other four folds: the model is
+// learned and pruned exactly as train-base-model.ts does (base-model-for-split.ts: its parser, the
+// corpus's trusted hosts, its pruning), then restricted to the server's "transferable" content tokens
+// (a cold workspace: no own counts, no near-copies, no threshold); the held-out messages are parsed
+// with the server's parseEmail and tokenized with its spamTokens (both from packages/server/dist, no
+// trusted hosts), and classified with the library defaults and each minSpamEvidence below.
+// FP = ham called spam; FN = spam not called spam (unsure counts as missed). Three seeded fold
+// assignments (SEED+1..SEED+3, fold = position % 5 after a seeded shuffle, as cv.ts and calibrate.ts).
+// Every training message is parsed and tokenized once (both ways) and reused by the 15 fold models.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel, type TokenStats } from '@deskql/classifier';
+import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
+import { baseModelTokens, pruneAsBaseModel } from './base-model-for-split.js';
+import { SEED, TRAIN_SHARE } from './config.js';
+import { loadCorpus } from './corpus.js';
+import { pct, rng, shuffle, stratifiedSplit } from './stats.js';
+
+const FOLDS = 5;
+const FOLD_SEEDS = [SEED + 1, SEED + 2, SEED + 3];
+const VALUES = [0, 1, 2, 3, 4, 5, 6, 8];
+const log = (...parts: unknown[]): void => console.error('[evidence-cv]', ...parts);
+
+// The server's transferable-token rule and its current minimum, mirrored here and checked against its
+// source (the constants are not exported; a change there fails this bench instead of silently diverging).
+const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
+const SERVER_SOURCE = fileURLToPath(new URL('../../packages/server/src/domain/spam/spam-filter.ts', import.meta.url));
+const serverSource = readFileSync(SERVER_SOURCE, 'utf8');
+const serverRegex = /^const transferable = \/(.+)\/([a-z]*);$/m.exec(serverSource);
+if (!serverRegex || serverRegex[1] !== transferable.source || serverRegex[2] !== transferable.flags) {
+  throw new Error(`the transferable regex in ${SERVER_SOURCE} is not ${transferable}: update bench/classifier/evidence-cv.ts`);
+}
+const current = /^const MIN_SPAM_EVIDENCE = (\d+);$/m.exec(serverSource);
+if (!current) throw new Error(`MIN_SPAM_EVIDENCE not found in ${SERVER_SOURCE}`);
+const CURRENT = Number(current[1]);
+if (!VALUES.includes(CURRENT)) {
+  VALUES.push(CURRENT);
+  VALUES.sort((a, b) => a - b);
+}
+
+// The server's parser and tokens, from its dist/ (as the SMTP daemon's server runs, and as server-config.ts loads them).
+if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
+  throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
+}
+const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
+const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
+const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
+const { spamTokens } = await internal<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-filter.js');
+const distSource = readFileSync(join(dist, 'domain/spam/spam-filter.js'), 'utf8');
+if (!distSource.includes(`const transferable = /${transferable.source}/;`) || !distSource.includes(`const MIN_SPAM_EVIDENCE = ${CURRENT};`)) {
+  throw new Error('packages/server/dist is stale (its spam-filter.js differs from src/): run npm run build -w @deskql/server');
+}
+
+interface Item {
+  id: string;
+  label: 'spam' | 'ham';
+  hard: boolean;
+  /** As train-base-model.ts learns it. */
+  learnTokens: string[];
+  /** As the server scores it. */
+  serverTokens: string[];
+}
+
+const started = performance.now();
+const loadAtStart = loadavg()[0] ?? 0;
+const { messages } = loadCorpus();
+const { train } = stratifiedSplit(messages, TRAIN_SHARE, SEED);
+const items: Item[] = [];
+for (const [i, m] of train.entries()) {
+  if (i % 1000 === 0) log(`tokenizing ${i}/${train.length}`);
+  items.push({ id: m.id, label: m.label, hard: m.hard, learnTokens: await baseModelTokens(m.raw), serverTokens: spamTokens(await parseEmail(m.raw)) });
+}
+const tokenizedAt = performance.now();
+const hams = items.filter((m) => m.label === 'ham').length;
+const spams = items.length - hams;
+log(`${items.length} training messages (${hams} ham, ${spams} spam) tokenized in ${((tokenizedAt - started) / 1000).toFixed(1)} s`);
+
+/** The server's view of a base model trained on these messages: pruned as shipped, content tokens only. */
+function serverModel(learned: readonly Item[]): SpamModel {
+  const model = createModel();
+  for (const m of learned) learn(model, m.learnTokens, m.label);
+  pruneAsBaseModel(model);
+  const tokens = new Map<string, TokenStats>();
+  for (const [token, stats] of model.tokens) if (transferable.test(token)) tokens.set(token, stats);
+  return { spamMessages: model.spamMessages, hamMessages: model.hamMessages, generation: model.generation, tokens };
+}
+
+interface Counts {
+  fp: number;
+  hardFp: number;
+  fn: number;
+  unsureSpam: number;
+}
+const zero = (): Counts => ({ fp: 0, hardFp: 0, fn: 0, unsureSpam: 0 });
+/** results[assignment][value] */
+const results: Counts[][] = [];
+for (const seed of FOLD_SEEDS) {
+  const order = shuffle(items, rng(seed));
+  const perValue = VALUES.map(zero);
+  for (let k = 0; k < FOLDS; k++) {
+    const model = serverModel(order.filter((_, i) => i % FOLDS !== k));
+    order.forEach((m, i) => {
+      if (i % FOLDS !== k) return;
+      VALUES.forEach((minSpamEvidence, v) => {
+        const { verdict } = classify(model, m.serverTokens, { minSpamEvidence });
+        const c = perValue[v]!;
+        if (m.label === 'ham' && verdict === 'spam') {
+          c.fp++;
+          if (m.hard) c.hardFp++;
+        }
+        if (m.label === 'spam' && verdict !== 'spam') {
+          c.fn++;
+          if (verdict === 'unsure') c.unsureSpam++;
+        }
+      });
+    });
+    log(`fold seed ${seed}, fold ${k + 1}/${FOLDS} done`);
+  }
+  results.push(perValue);
+}
+
+// ---- report ---------------------------------------------------------------------------------
+const sum = (v: number, pick: (c: Counts) => number): number => results.reduce((n, run) => n + pick(run[v]!), 0);
+const avg = (v: number, pick: (c: Counts) => number): string => (sum(v, pick) / results.length).toFixed(1);
+const cur = VALUES.indexOf(CURRENT);
+const chosenIndex = VALUES.findIndex((_, v) => sum(v, (c) => c.fp) <= sum(cur, (c) => c.fp));
+const chosen = VALUES[chosenIndex]!;
+
+const lines: string[] = [];
+lines.push(
+  `minSpamEvidence by 5-fold CV on the training part (${items.length} messages: ${hams} ham, ${spams} spam), fold seeds ${FOLD_SEEDS.join(', ')}; server model per fold (base model pruned as shipped, transferable tokens only, server tokens, library defaults). FP = ham called spam, FN = spam not called spam (unsure = missed).`,
+);
+lines.push('');
+lines.push(`| minSpamEvidence | FP per assignment | FP total | FP mean (% of ham) | hard-ham FP total | FN per assignment | FN total | FN mean (% of spam) | of FN: unsure, total |`);
+lines.push('|---|---|---|---|---|---|---|---|---|');
+VALUES.forEach((value, v) => {
+  const fpMean = sum(v, (c) => c.fp) / results.length;
+  const fnMean = sum(v, (c) => c.fn) / results.length;
+  lines.push(
+    `| ${value}${value === CURRENT ? ' (server today)' : ''}${value === chosen ? ' ← chosen' : ''} | ${results.map((r) => r[v]!.fp).join(' / ')} | ${sum(v, (c) => c.fp)} | ${avg(v, (c) => c.fp)} (${pct(fpMean / hams)}) | ${sum(v, (c) => c.hardFp)} | ${results.map((r) => r[v]!.fn).join(' / ')} | ${sum(v, (c) => c.fn)} | ${avg(v, (c) => c.fn)} (${pct(fnMean / spams)}) | ${sum(v, (c) => c.unsureSpam)} |`,
+  );
+});
+lines.push('');
+lines.push(
+  `Smallest value whose cross-validated FP (summed over the ${results.length} assignments) is no larger than with ${CURRENT}: ${chosen} (FP ${sum(chosenIndex, (c) => c.fp)} vs ${sum(cur, (c) => c.fp)}, FN ${sum(chosenIndex, (c) => c.fn)} vs ${sum(cur, (c) => c.fn)}).`,
+);
+lines.push(
+  `Run on ${cpus().length} cores, Node ${process.version}, tokenizer v${TOKENIZER_VERSION}: ${((performance.now() - started) / 1000).toFixed(0)} s (tokenizing ${((tokenizedAt - started) / 1000).toFixed(0)} s); load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`,
+);
+console.log(lines.join('\n'));
+process.exit(0);
