@@ -1,7 +1,7 @@
 /**
  * Group commit: work submitted while a batch is being processed waits and goes
  * into the next batch, together with everything else that arrived meanwhile.
- * A lone submission starts at once (no timer, no added latency); under load
+ * On a quiet queue a submission starts at once (no added latency); under load
  * batches grow by themselves, so fixed costs (a transaction, a commit's fsync,
  * shared reads) are paid once per batch instead of once per item.
  *
