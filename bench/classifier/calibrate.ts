@@ -12,11 +12,10 @@
 // sender (see ClassifyOptions.knownSenderHam) is never called spam, so its score does not count
 // against a cutoff. Tokenizer features were chosen with bench/classifier/cv.ts the same way.
 import type { ClassifyOptions, SpamModel } from '../../packages/classifier/src/index.js';
-import { SEED } from './config.js';
-import { crossValidate, foldModels, trainingItems, type CvItem, type Scored } from './cv.js';
+import { crossValidate, FOLD_SEEDS, foldModels, trainingItems, type CvItem, type Scored } from './cv.js';
 import { pct } from './stats.js';
 
-const REPEATS = [SEED + 1, SEED + 2, SEED + 3];
+const REPEATS = FOLD_SEEDS;
 const CUTOFFS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999];
 const GRID: ClassifyOptions[] = [];
 for (const strength of [0.01, 0.02, 0.03, 0.05, 0.1, 0.2]) {

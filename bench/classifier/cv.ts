@@ -15,7 +15,8 @@
 // Features tried and dropped this way are listed in bench/RESULTS.md (## Classifier).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { classify, createModel, learn, tokenize, type ClassifyOptions, type MailForClassification, type SpamModel } from '../../packages/classifier/src/index.js';
 import { TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
 import { loadCorpus, toMail } from './corpus.js';
@@ -23,6 +24,8 @@ import { SEED, TRAIN_SHARE, TRUSTED_HOSTS } from './config.js';
 import { pct, rng, shuffle, stratifiedSplit } from './stats.js';
 
 export const FOLDS = 5;
+/** The three seeded fold assignments every CV here repeats over (the top few ham scores decide every cutoff, so one is noisy). */
+export const FOLD_SEEDS = [SEED + 1, SEED + 2, SEED + 3];
 /** Seed of the fold assignment (calibrate.ts uses SEED + 1); `--fold-seed=N` repeats the CV with other folds. */
 const foldSeed = Number(process.argv.find((a) => a.startsWith('--fold-seed='))?.slice(12) ?? SEED + 1);
 
@@ -110,10 +113,9 @@ const VARIANTS: Variant[] = [
   { name: 'no-hord', filter: without('hord:') },
 ];
 
-if (process.argv[1]?.endsWith('cv.ts')) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--')));
-  // Three fold assignments: the top few ham scores decide every cutoff, so one assignment is noisy.
-  const seeds = process.argv.some((a) => a.startsWith('--fold-seed=')) ? [foldSeed] : [SEED + 1, SEED + 2, SEED + 3];
+  const seeds = process.argv.some((a) => a.startsWith('--fold-seed=')) ? [foldSeed] : FOLD_SEEDS;
   const t0 = performance.now();
   const runs: CvItem[][] = [];
   for (const seed of seeds) runs.push(await trainingItems(seed));

@@ -5,59 +5,47 @@
 //   npm run build -w @deskql/classifier && npm run build -w @deskql/server && npx tsx bench/classifier/evidence-cv.ts
 //
 // Per fold, what the server would run with a base model trained on the other four folds: the model is
-// learned and pruned exactly as train-base-model.ts does (base-model-for-split.ts: its parser, the
-// corpus's trusted hosts, its pruning), then restricted to the server's "transferable" content tokens
+// learned and pruned exactly as train-base-model.ts does (packages/classifier/scripts/base-model-training.ts:
+// its parser, the corpus's trusted hosts, its pruning), then restricted to the server's "transferable" content tokens
 // (a cold workspace: no own counts, no near-copies, no threshold); the held-out messages are parsed
 // with the server's parseEmail and tokenized with its spamTokens (both from packages/server/dist, no
 // trusted hosts), and classified with the library defaults and each minSpamEvidence below.
 // FP = ham called spam; FN = spam not called spam (unsure counts as missed). Three seeded fold
 // assignments (SEED+1..SEED+3, fold = position % 5 after a seeded shuffle, as cv.ts and calibrate.ts).
 // Every training message is parsed and tokenized once (both ways) and reused by the 15 fold models.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel, type TokenStats } from '@deskql/classifier';
+import { pathToFileURL } from 'node:url';
+import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
 import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
-import { baseModelTokens, pruneAsBaseModel } from './base-model-for-split.js';
+import { baseModelTokens, pruneAsBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
+import { FOLD_SEEDS, FOLDS } from './cv.js';
 import { SEED, TRAIN_SHARE } from './config.js';
 import { loadCorpus } from './corpus.js';
 import { pct, rng, shuffle, stratifiedSplit } from './stats.js';
 
-const FOLDS = 5;
-const FOLD_SEEDS = [SEED + 1, SEED + 2, SEED + 3];
 const VALUES = [0, 1, 2, 3, 4, 5, 6, 8];
 const log = (...parts: unknown[]): void => console.error('[evidence-cv]', ...parts);
 
-// The server's transferable-token rule and its current minimum, mirrored here and checked against its
-// source (the constants are not exported; a change there fails this bench instead of silently diverging).
-const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
-const SERVER_SOURCE = fileURLToPath(new URL('../../packages/server/src/domain/spam/spam-filter.ts', import.meta.url));
-const serverSource = readFileSync(SERVER_SOURCE, 'utf8');
-const serverRegex = /^const transferable = \/(.+)\/([a-z]*);$/m.exec(serverSource);
-if (!serverRegex || serverRegex[1] !== transferable.source || serverRegex[2] !== transferable.flags) {
-  throw new Error(`the transferable regex in ${SERVER_SOURCE} is not ${transferable}: update bench/classifier/evidence-cv.ts`);
-}
-const current = /^const MIN_SPAM_EVIDENCE = (\d+);$/m.exec(serverSource);
-if (!current) throw new Error(`MIN_SPAM_EVIDENCE not found in ${SERVER_SOURCE}`);
-const CURRENT = Number(current[1]);
-if (!VALUES.includes(CURRENT)) {
-  VALUES.push(CURRENT);
-  VALUES.sort((a, b) => a - b);
-}
-
-// The server's parser and tokens, from its dist/ (as the SMTP daemon's server runs, and as server-config.ts loads them).
+// The server's parser, tokens, content restriction and current minimum, from its dist/ (as the SMTP
+// daemon's server runs, and as server-config.ts loads them).
 if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
   throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
 }
 const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
 const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
 const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
-const { spamTokens } = await internal<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-filter.js');
-const distSource = readFileSync(join(dist, 'domain/spam/spam-filter.js'), 'utf8');
-if (!distSource.includes(`const transferable = /${transferable.source}/;`) || !distSource.includes(`const MIN_SPAM_EVIDENCE = ${CURRENT};`)) {
-  throw new Error('packages/server/dist is stale (its spam-filter.js differs from src/): run npm run build -w @deskql/server');
+const { spamTokens, contentPart, MIN_SPAM_EVIDENCE } = await internal<{
+  spamTokens(email: unknown): string[];
+  contentPart?(model: SpamModel): SpamModel;
+  MIN_SPAM_EVIDENCE?: number;
+}>('domain/spam/spam-filter.js');
+if (!contentPart || MIN_SPAM_EVIDENCE === undefined) throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
+const CURRENT = MIN_SPAM_EVIDENCE;
+if (!VALUES.includes(CURRENT)) {
+  VALUES.push(CURRENT);
+  VALUES.sort((a, b) => a - b);
 }
 
 interface Item {
@@ -89,9 +77,7 @@ function serverModel(learned: readonly Item[]): SpamModel {
   const model = createModel();
   for (const m of learned) learn(model, m.learnTokens, m.label);
   pruneAsBaseModel(model);
-  const tokens = new Map<string, TokenStats>();
-  for (const [token, stats] of model.tokens) if (transferable.test(token)) tokens.set(token, stats);
-  return { spamMessages: model.spamMessages, hamMessages: model.hamMessages, generation: model.generation, tokens };
+  return contentPart!(model);
 }
 
 interface Counts {

@@ -20,8 +20,9 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_CLASSIFY_OPTIONS } from '@deskql/classifier';
-import { trainBaseModel, writeBaseModel } from './base-model-for-split.js';
+import { DEFAULT_CLASSIFY_OPTIONS, TOKENIZER_VERSION } from '@deskql/classifier';
+import { MIN_MESSAGES, trainBaseModel, writeBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
+import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
 import { SEED, TRAIN_SHARE } from './config.js';
 import { loadCorpus, type CorpusMessage } from './corpus.js';
 import { metrics, ms, pct, quantile, rng, shuffle, stratifiedSplit, type Outcome } from './stats.js';
@@ -39,6 +40,11 @@ mkdirSync(workDir, { recursive: true });
 const modelFile = join(workDir, 'base-model-split.json.gz');
 process.env.DESKQL_SPAM_BASE_MODEL = modelFile;
 
+// The model is trained with the classifier's source, the server tokenizes with its dist/: they must agree.
+if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
+  throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
+}
+
 const started = performance.now();
 const loadAtStart = loadavg()[0] ?? 0;
 const { messages } = loadCorpus();
@@ -48,7 +54,7 @@ const trained = await trainBaseModel(
   `SpamAssassin public corpus, training part of bench/classifier's seeded (${SEED}) ${TRAIN_SHARE * 100}/${100 - TRAIN_SHARE * 100} split: ${train.length} of ${messages.length} messages`,
 );
 const modelBytes = writeBaseModel(modelFile, trained);
-log(`base model on ${train.length} training messages: ${trained.vocabulary} tokens, ${trained.info.tokens} kept (≥${trained.minMessages} messages), ${(modelBytes / 1e6).toFixed(2)} MB → ${modelFile}`);
+log(`base model on ${train.length} training messages: ${trained.vocabulary} tokens, ${trained.info.tokens} kept (≥${MIN_MESSAGES} messages), ${(modelBytes / 1e6).toFixed(2)} MB → ${modelFile}`);
 
 // The server, and its scoring modules, from its dist/ (as the SMTP daemon's server runs).
 const { startTestServer } = await import('@deskql/server/testing');
@@ -58,15 +64,13 @@ const internal = async <T>(path: string) => (await import(pathToFileURL(join(dis
 type Email = { from: { address: string } | null };
 type Score = { score: number; verdict: 'ham' | 'unsure' | 'spam'; reasons: Array<{ token: string }>; significantTokens: number; knownSender: boolean };
 const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
-const spamFilter = await internal<{
+const { spamFeatures, scoreMails } = await internal<{
   spamFeatures(email: Email): unknown;
-  scoreMail?(db: unknown, workspaceId: string, features: unknown): Promise<Score>;
-  scoreMails?(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]>;
+  scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]>;
 }>('domain/spam/spam-filter.js');
-const { spamFeatures } = spamFilter;
-/** One mail through the server's scoring (scoreMail, or scoreMails with one mail where the server batches). */
+/** One mail through the server's scoring, as a batch of one. */
 const scoreMail = async (database: unknown, workspaceId: string, features: unknown): Promise<Score> =>
-  spamFilter.scoreMail ? spamFilter.scoreMail(database, workspaceId, features) : (await spamFilter.scoreMails!(database, workspaceId, [features]))[0]!;
+  (await scoreMails(database, workspaceId, [features]))[0]!;
 
 const server = await startTestServer();
 const db = server.app.database.db;

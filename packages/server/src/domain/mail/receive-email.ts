@@ -118,6 +118,8 @@ interface Routed {
   /** Position in the batch. */
   index: number;
   email: InboundEmail;
+  /** What makes the mail the same mail again: its Message-ID, or a hash of its source without one. */
+  identity: string;
   events: PendingEvents;
   inboxIds: string[];
   unknownRecipients: string[];
@@ -138,7 +140,16 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
       outcomes[index] = new DomainError('NOT_FOUND', `No inbox receives mail for ${recipients.join(', ') || 'these recipients'}.`, 'recipients');
     } else {
       const unknownRecipients = recipients.filter((r) => !inboxByAddress.has(r));
-      parsing.push(parseEmail(input.raw, input.mailFrom).then((email) => ({ index, email, events: new PendingEvents(), inboxIds, unknownRecipients })));
+      parsing.push(
+        parseEmail(input.raw, input.mailFrom).then((email) => ({
+          index,
+          email,
+          identity: email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`,
+          events: new PendingEvents(),
+          inboxIds,
+          unknownRecipients,
+        })),
+      );
     }
   });
   const routed = await Promise.all(parsing);
@@ -146,7 +157,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
 
   // Scoring and the duplicate check only read, so they run outside the write transaction.
   const scores = await scoreMails(db, workspaceId, routed.map((r) => spamFeatures(r.email)));
-  const keys = routed.flatMap((r) => r.inboxIds.map((inboxId) => deliveryKeyOf(inboxId, r.email)));
+  const keys = routed.flatMap((r) => r.inboxIds.map((inboxId) => deliveryKeyOf(inboxId, r.identity)));
   const stored = new Map(
     (await db.message.findMany({ where: { deliveryKey: { in: keys } }, select: { deliveryKey: true, id: true, conversationId: true } })).map(
       (row) => [row.deliveryKey!, row],
@@ -168,7 +179,8 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
         const deliveries: Delivery[] = [];
         outcomes[r.index] = { deliveries, unknownRecipients: r.unknownRecipients, parseProblem: r.email.parseProblem };
         for (const [slot, inboxId] of r.inboxIds.entries()) {
-          await batch.deliver({ events: r.events, inboxId, email: r.email, score: scores[i]! }, (delivery) => (deliveries[slot] = delivery));
+          const mail = { events: r.events, inboxId, email: r.email, deliveryKey: deliveryKeyOf(inboxId, r.identity), score: scores[i]! };
+          await batch.deliver(mail, (delivery) => (deliveries[slot] = delivery));
         }
       }
       await batch.flush();
@@ -179,8 +191,8 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
   return outcomes;
 }
 
-function deliveryKeyOf(inboxId: string, email: InboundEmail) {
-  return `${inboxId}:${email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`}`;
+function deliveryKeyOf(inboxId: string, identity: string) {
+  return `${inboxId}:${identity}`;
 }
 
 function senderOf(email: InboundEmail) {
@@ -211,12 +223,12 @@ interface InboundMail {
   events: PendingEvents;
   inboxId: string;
   email: InboundEmail;
+  deliveryKey: string;
   score: SpamScore;
 }
 
 /** A mail that opens a conversation, waiting to be inserted with the batch's other openings. */
 interface Opening extends InboundMail {
-  deliveryKey: string;
   contact: { id: string; blocked: boolean };
   contactCreated: boolean;
   spamReason: 'BLOCKED' | 'FILTER' | null;
@@ -248,8 +260,7 @@ class InboundBatch {
 
   async deliver(mail: InboundMail, done: (delivery: Delivery) => void): Promise<void> {
     const { tx, workspaceId } = this;
-    const { inboxId, email, score } = mail;
-    const deliveryKey = deliveryKeyOf(inboxId, email);
+    const { inboxId, email, score, deliveryKey } = mail;
     const references = referencesOf(email);
     if (this.openings.some((o) => o.deliveryKey === deliveryKey || (o.email.messageId && references.includes(o.email.messageId)))) {
       await this.flush();
@@ -270,7 +281,7 @@ class InboundBatch {
       else if (byCase) linkedTo = byCase;
     }
     if (conversation) {
-      const messageId = await this.storeReply(mail, { conversation, contact, contactCreated, deliveryKey });
+      const messageId = await this.storeReply(mail, { conversation, contact, contactCreated });
       this.stored.set(deliveryKey, { id: messageId, conversationId: conversation.id });
       done({ inboxId, conversationId: conversation.id, messageId, duplicate: false, openedConversation: false });
       return;
@@ -287,7 +298,7 @@ class InboundBatch {
     // contact, and new mail the filter is sure about. Replies in a conversation
     // the customer already has are never moved there by the filter.
     const spamReason = contact.blocked ? 'BLOCKED' : filterSaysSpam ? 'FILTER' : null;
-    this.openings.push({ ...mail, deliveryKey, contact, contactCreated, spamReason, linkedTo, now: new Date(), done });
+    this.openings.push({ ...mail, contact, contactCreated, spamReason, linkedTo, now: new Date(), done });
   }
 
   /** Inserts the collected openings: their conversations, messages, attachments and participants. */
@@ -358,7 +369,7 @@ class InboundBatch {
 
   private async storeReply(
     mail: InboundMail,
-    input: { conversation: Conversation; contact: { id: string }; contactCreated: boolean; deliveryKey: string },
+    input: { conversation: Conversation; contact: { id: string }; contactCreated: boolean },
   ): Promise<string> {
     const { tx, workspaceId } = this;
     const { events, email } = mail;
@@ -367,7 +378,7 @@ class InboundBatch {
     const system = { kind: 'system', workspaceId } as const;
     const customer: Actor = { type: 'customer', contactId: contact.id };
     const { id: messageId } = await tx.message.create({
-      data: inboundMessageData(workspaceId, conversation.id, { ...mail, deliveryKey: input.deliveryKey, now }),
+      data: inboundMessageData(workspaceId, conversation.id, { ...mail, now }),
       select: { id: true },
     });
     const attachments = attachmentRows(messageId, email);
