@@ -36,8 +36,8 @@ if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
 const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
 const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
 const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
-const { spamTokens, contentPart, MIN_SPAM_EVIDENCE } = await internal<{
-  spamTokens(email: unknown): string[];
+const { spamTokens } = await internal<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-features.js');
+const { contentPart, MIN_SPAM_EVIDENCE } = await internal<{
   contentPart?(model: SpamModel): SpamModel;
   MIN_SPAM_EVIDENCE?: number;
 }>('domain/spam/spam-filter.js');

@@ -64,8 +64,8 @@ const internal = async <T>(path: string) => (await import(pathToFileURL(join(dis
 type Email = { from: { address: string } | null };
 type Score = { score: number; verdict: 'ham' | 'unsure' | 'spam'; reasons: Array<{ token: string }>; significantTokens: number; knownSender: boolean };
 const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
-const { spamFeatures, scoreMails } = await internal<{
-  spamFeatures(email: Email): unknown;
+const { spamFeatures } = await internal<{ spamFeatures(email: Email): unknown }>('domain/spam/spam-features.js');
+const { scoreMails } = await internal<{
   scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]>;
 }>('domain/spam/spam-filter.js');
 /** One mail through the server's scoring, as a batch of one. */

@@ -20,17 +20,26 @@ export interface Fingerprint {
   bands: string[];
 }
 
-function fnv1a(text: string, seed: number): number {
-  let hash = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+const SEEDS = Uint32Array.from({ length: HASHES }, (_, h) => (0x811c9dc5 ^ (h * 0x9e3779b1)) >>> 0);
+
+/**
+ * Lowers `signature` to the shingle's HASHES seeded FNV-1a hashes (each with a final avalanche so
+ * nearby seeds give independent orders), all computed in one pass over its characters.
+ */
+function minHashInto(signature: Uint32Array, state: Uint32Array, shingle: string): void {
+  state.set(SEEDS);
+  for (let i = 0; i < shingle.length; i++) {
+    const c = shingle.charCodeAt(i);
+    for (let h = 0; h < HASHES; h++) state[h] = Math.imul(state[h]! ^ c, 0x01000193);
   }
-  // A final avalanche so nearby seeds give independent orders.
-  hash ^= hash >>> 15;
-  hash = Math.imul(hash, 0x2c1b3c6d) >>> 0;
-  hash ^= hash >>> 12;
-  return hash >>> 0;
+  for (let h = 0; h < HASHES; h++) {
+    let hash = state[h]!;
+    hash ^= hash >>> 15;
+    hash = Math.imul(hash, 0x2c1b3c6d) >>> 0;
+    hash ^= hash >>> 12;
+    hash >>>= 0;
+    if (hash < signature[h]!) signature[h] = hash;
+  }
 }
 
 /** Lowercased words of the text, with numbers, links and addresses (what campaigns vary) left out. */
@@ -48,13 +57,10 @@ export function fingerprint(subject: string, text: string): Fingerprint | null {
   if (all.length < MIN_FINGERPRINT_WORDS) return null;
   const shingles = new Set<string>();
   for (let i = 0; i + SHINGLE <= all.length; i++) shingles.add(all.slice(i, i + SHINGLE).join(' '));
-  const signature = Array.from({ length: HASHES }, () => 0xffffffff);
-  for (const shingle of shingles) {
-    for (let h = 0; h < HASHES; h++) {
-      const value = fnv1a(shingle, h * 0x9e3779b1);
-      if (value < signature[h]!) signature[h] = value;
-    }
-  }
+  const minima = new Uint32Array(HASHES).fill(0xffffffff);
+  const state = new Uint32Array(HASHES);
+  for (const shingle of shingles) minHashInto(minima, state, shingle);
+  const signature = Array.from(minima);
   const bands: string[] = [];
   for (let b = 0; b < HASHES / ROWS_PER_BAND; b++) {
     bands.push(`${b}:${signature.slice(b * ROWS_PER_BAND, (b + 1) * ROWS_PER_BAND).map((v) => v.toString(36)).join('.')}`);

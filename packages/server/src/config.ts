@@ -28,6 +28,13 @@ const configSchema = z.object({
     .min(100)
     .default(10_000)
     .describe("How long a plugin's setup and each handler call may run before it is reported and abandoned."),
+  DESKQL_INGEST_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .optional()
+    .describe('Worker threads that parse and tokenize inbound mail (0: on the main thread). Default: one less than the cores, at most 4.'),
   DESKQL_WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
     .enum(['true', 'false'])
     .default('false')

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Db } from '../db/database.js';
 import { parseEmail } from '../domain/mail/inbound-email.js';
-import { spamTokens, updateSpamCounts, type SpamLabel } from '../domain/spam/spam-filter.js';
+import { spamTokens } from '../domain/spam/spam-features.js';
+import { updateSpamCounts, type SpamLabel } from '../domain/spam/spam-filter.js';
 
 /** Every message under a path: one file per message in a folder (recursively), or an mbox file. */
 export async function* messagesAt(path: string): AsyncGenerator<Buffer> {

@@ -1,6 +1,7 @@
 import { actorOf, type Caller, type Deps, type Tx } from '../shared/deps.js';
 import { DomainError, invalid, normalizeEmail, notFound } from '../shared/errors.js';
 import { transact } from '../shared/pending-events.js';
+import { newId } from '../../db/ids.js';
 
 /** Lowercased name and addresses: what free-text search matches on both databases. */
 export function contactSearchText(name: string, addresses: string[]): string {
@@ -157,16 +158,20 @@ export async function findOrCreateContactByAddress(
     include: { contact: { select: { id: true, blocked: true } } },
   });
   if (owner) return { contact: owner.contact, created: false };
-  return { contact: await createContactForAddress(tx, workspaceId, address, name), created: true };
+  const contact = { id: newId(), blocked: false };
+  await createContactsForAddresses(tx, workspaceId, [{ id: contact.id, address, name }]);
+  return { contact, created: true };
 }
 
-/** A new contact with one address; the caller has checked that no contact of the workspace has it. */
-export async function createContactForAddress(tx: Tx, workspaceId: string, address: string, name: string) {
-  // Two plain inserts: a nested create would read the contact back as a third statement (mail ingest's hot path).
-  const contact = await tx.contact.create({
-    data: { workspaceId, name, nameKey: name.toLowerCase(), searchText: contactSearchText(name, [address]) },
-    select: { id: true, blocked: true },
+/**
+ * Creates contacts, each with its one address, in two statements whatever their number (mail ingest's
+ * hot path: a batch's new senders). The ids are given (newId), so later rows of a batch can point to
+ * them; the caller has checked that no contact of the workspace has these addresses.
+ */
+export async function createContactsForAddresses(tx: Tx, workspaceId: string, contacts: Array<{ id: string; address: string; name: string }>) {
+  if (contacts.length === 0) return;
+  await tx.contact.createMany({
+    data: contacts.map(({ id, address, name }) => ({ id, workspaceId, name, nameKey: name.toLowerCase(), searchText: contactSearchText(name, [address]) })),
   });
-  await tx.contactEmail.create({ data: { contactId: contact.id, address, workspaceId }, select: { id: true } });
-  return contact;
+  await tx.contactEmail.createMany({ data: contacts.map(({ id, address }) => ({ contactId: id, address, workspaceId })) });
 }

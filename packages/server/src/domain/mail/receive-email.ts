@@ -3,14 +3,16 @@ import type { Caller, Deps, Tx } from '../shared/deps.js';
 import { DomainError, isUniqueViolation } from '../shared/errors.js';
 import { PendingEvents } from '../shared/pending-events.js';
 import { createBatchQueue } from '../../background/batch-queue.js';
-import { createContactForAddress } from '../contacts/contacts.js';
+import { createContactsForAddresses } from '../contacts/contacts.js';
+import { newId } from '../../db/ids.js';
 import { applyStatus, claimConversationNumber } from '../conversations/conversations.js';
 import { statusAfterMessage } from '../conversations/status.js';
 import { recordSystemMessage } from '../conversations/timeline.js';
-import { parseEmail, sha256, type InboundEmail } from './inbound-email.js';
+import { sha256, type InboundEmail } from './inbound-email.js';
+import { preparerOnThisThread, type PreparedMail } from './prepare-mail.js';
 import { holdScheduledReplies } from './outbox.js';
 import { queueAutoReply } from './auto-reply.js';
-import { scoreMails, spamFeatures, type SpamScore } from '../spam/spam-filter.js';
+import { scoreMails, type SpamScore } from '../spam/spam-filter.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -47,6 +49,8 @@ interface Submission {
   deps: Deps;
   workspaceId: string;
   input: InboundDelivery;
+  /** The mail parsed with its spam features; started on arrival when that happens on other threads. */
+  prepared: () => Promise<PreparedMail>;
 }
 
 /** Under load a batch is whatever arrived while the last one was stored, up to 50 mails or 32 MB of source. */
@@ -69,11 +73,13 @@ const queues = new WeakMap<Deps['db'], Map<string, ReturnType<typeof createBatch
  * opens a new conversation. The same Message-ID into the same inbox is stored
  * once, however often it is delivered.
  *
- * Mails of one workspace that arrive while others are being stored are parsed
- * and stored together in the next transaction (group commit); each caller
- * still gets its own result or error, and only once its mail is committed.
- * Parsing is part of the batch on purpose: done on arrival, it would compete
- * for the CPU with the batch being stored, and batches would never form.
+ * Mails of one workspace that arrive while others are being stored are
+ * stored together in the next transaction (group commit); each caller still
+ * gets its own result or error, and only once its mail is committed. Parsing
+ * and spam tokenizing start on arrival when `deps.mailPreparer` runs them on
+ * worker threads; on this thread they are part of the batch, because done on
+ * arrival they would compete for the CPU with the batch being stored, and
+ * batches would never form.
  */
 export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery): Promise<ReceiveResult> {
   let byWorkspace = queues.get(deps.db);
@@ -91,7 +97,12 @@ export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery)
     });
     byWorkspace.set(workspaceId, queue);
   }
-  return queue.submit({ deps, workspaceId, input });
+  const preparer = deps.mailPreparer ?? preparerOnThisThread;
+  let preparing: Promise<PreparedMail> | undefined;
+  const prepared = () => (preparing ??= preparer.prepare(input.raw, input.mailFrom));
+  // A mail refused for its recipients is never awaited: its preparation must not fail unhandled.
+  if (preparer.offThread) prepared().catch(() => {});
+  return queue.submit({ deps, workspaceId, input, prepared });
 }
 
 /**
@@ -118,6 +129,7 @@ interface Routed {
   /** Position in the batch. */
   index: number;
   email: InboundEmail;
+  features: PreparedMail['features'];
   /** What makes the mail the same mail again: its Message-ID, or a hash of its source without one. */
   identity: string;
   events: PendingEvents;
@@ -133,7 +145,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
 
   const outcomes: Array<ReceiveResult | Error> = [];
   const parsing: Array<Promise<Routed>> = [];
-  submissions.forEach(({ input }, index) => {
+  submissions.forEach(({ input, prepared }, index) => {
     const recipients = [...new Set(input.recipients.map((r) => r.trim().toLowerCase()))];
     const inboxIds = [...new Set(recipients.flatMap((r) => inboxByAddress.get(r) ?? []))];
     if (inboxIds.length === 0) {
@@ -141,9 +153,10 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
     } else {
       const unknownRecipients = recipients.filter((r) => !inboxByAddress.has(r));
       parsing.push(
-        parseEmail(input.raw, input.mailFrom).then((email) => ({
+        prepared().then(({ email, features }) => ({
           index,
           email,
+          features,
           identity: email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`,
           events: new PendingEvents(),
           inboxIds,
@@ -156,7 +169,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
   if (routed.length === 0) return outcomes;
 
   // Scoring and the duplicate check only read, so they run outside the write transaction.
-  const scores = await scoreMails(db, workspaceId, routed.map((r) => spamFeatures(r.email)));
+  const scores = await scoreMails(db, workspaceId, routed.map((r) => r.features));
   const keys = routed.flatMap((r) => r.inboxIds.map((inboxId) => deliveryKeyOf(inboxId, r.identity)));
   const stored = new Map(
     (await db.message.findMany({ where: { deliveryKey: { in: keys } }, select: { deliveryKey: true, id: true, conversationId: true } })).map(
@@ -199,9 +212,14 @@ function senderOf(email: InboundEmail) {
   return { address: email.from?.address ?? UNKNOWN_SENDER, name: email.from?.name ?? '' };
 }
 
-/** The senders' contacts, read once per batch and created on first use (a new sender's second mail in the batch finds it). */
+/**
+ * The senders' contacts, read once per batch. A new sender's contact gets its id at once (a second mail
+ * of the batch from the same address finds it) and its rows are inserted with the batch's other new
+ * contacts by insertNew(), which runs before anything that refers to them.
+ */
 class ContactsOfBatch {
   private readonly known: Map<string, { id: string; blocked: boolean }>;
+  private fresh: Array<{ id: string; address: string; name: string }> = [];
 
   constructor(
     private readonly workspaceId: string,
@@ -210,12 +228,19 @@ class ContactsOfBatch {
     this.known = new Map(rows.map((row) => [row.address, row.contact]));
   }
 
-  async findOrCreate(tx: Tx, address: string, name: string): Promise<{ contact: { id: string; blocked: boolean }; created: boolean }> {
+  findOrCreate(address: string, name: string): { contact: { id: string; blocked: boolean }; created: boolean } {
     const contact = this.known.get(address);
     if (contact) return { contact, created: false };
-    const created = await createContactForAddress(tx, this.workspaceId, address, name);
+    const created = { id: newId(), blocked: false };
+    this.fresh.push({ id: created.id, address, name });
     this.known.set(address, created);
     return { contact: created, created: true };
+  }
+
+  async insertNew(tx: Tx): Promise<void> {
+    const fresh = this.fresh;
+    this.fresh = [];
+    await createContactsForAddresses(tx, this.workspaceId, fresh);
   }
 }
 
@@ -271,7 +296,7 @@ class InboundBatch {
       return;
     }
     const sender = senderOf(email);
-    const { contact, created: contactCreated } = await this.contacts.findOrCreate(tx, sender.address, sender.name);
+    const { contact, created: contactCreated } = this.contacts.findOrCreate(sender.address, sender.name);
 
     let conversation = contact.blocked ? null : await findThread(tx, workspaceId, references);
     let linkedTo: { id: string; number: number } | null = null;
@@ -281,6 +306,7 @@ class InboundBatch {
       else if (byCase) linkedTo = byCase;
     }
     if (conversation) {
+      await this.contacts.insertNew(tx);
       const messageId = await this.storeReply(mail, { conversation, contact, contactCreated });
       this.stored.set(deliveryKey, { id: messageId, conversationId: conversation.id });
       done({ inboxId, conversationId: conversation.id, messageId, duplicate: false, openedConversation: false });
@@ -307,6 +333,7 @@ class InboundBatch {
     const openings = this.openings;
     if (openings.length === 0) return;
     this.openings = [];
+    await this.contacts.insertNew(tx);
     const firstNumber = await claimConversationNumber(tx, workspaceId, openings.length);
     const conversations = await tx.conversation.createManyAndReturn({
       data: openings.map((o, i) => {

@@ -1,13 +1,8 @@
 import { actorOf, type Caller, type Deps, type Tx } from '../shared/deps.js';
 import { transact } from '../shared/pending-events.js';
 import { loadConversation, recordSystemMessage } from '../conversations/timeline.js';
-import {
-  addSpamFingerprint,
-  removeSpamFingerprint,
-  storedMessageFeatures,
-  updateSpamCounts,
-  type SpamLabel,
-} from './spam-filter.js';
+import { addSpamFingerprint, removeSpamFingerprint, updateSpamCounts, type SpamLabel } from './spam-filter.js';
+import { storedMessageFeatures } from './spam-features.js';
 
 /**
  * Marks a conversation as spam, or as not spam: it leaves (or returns to)

@@ -1,18 +1,9 @@
-import {
-  classify,
-  fingerprint,
-  similarity,
-  tokenize,
-  type Classification,
-  type Fingerprint,
-  type SpamModel,
-  type TokenStats,
-} from '@deskql/classifier';
+import { classify, similarity, type Classification, type Fingerprint, type SpamModel, type TokenStats } from '@deskql/classifier';
 import { loadBaseModel } from '@deskql/classifier/base-model';
 import { Prisma } from '../../generated/sqlite/client.js';
 import type { Tx } from '../shared/deps.js';
 import { dialectOf, type Db } from '../../db/database.js';
-import { parseEmail, type InboundEmail } from '../mail/inbound-email.js';
+import type { SpamFeatures } from './spam-features.js';
 
 // A workspace's filter is the shipped base model (trained on a public corpus,
 // so it works on day one) plus the workspace's own counts in SpamTokenCount,
@@ -59,63 +50,15 @@ export interface SpamScore extends Classification {
   verdict: Classification['verdict'];
 }
 
-/** What the spam filter reads from a mail: its tokens, and its fingerprint for near-copy checks. */
-export interface SpamFeatures {
-  tokens: string[];
-  fingerprint: Fingerprint | null;
-}
-
-type MailContent = Pick<InboundEmail, 'subject' | 'from' | 'text' | 'html' | 'headerLines' | 'attachments'>;
-
-const htmlText = (html: string) => html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
-
-export function spamFeatures(email: MailContent): SpamFeatures {
-  return {
-    tokens: spamTokens(email),
-    fingerprint: fingerprint(email.subject, email.text ?? (email.html ? htmlText(email.html) : '')),
-  };
-}
-
-/** The tokens the classifier reads from a mail. */
-export function spamTokens(email: Pick<InboundEmail, 'subject' | 'from' | 'text' | 'html' | 'headerLines' | 'attachments'>): string[] {
-  return tokenize({
-    subject: email.subject,
-    from: email.from ? (email.from.name ? `"${email.from.name}" <${email.from.address}>` : email.from.address) : undefined,
-    headers: email.headerLines,
-    text: email.text ?? undefined,
-    html: email.html ?? undefined,
-    attachments: email.attachments.map((a) => ({ contentType: a.contentType, filename: a.filename })),
-  });
-}
-
-/** The features of a stored message, re-read from its raw source when it has one. */
-export async function storedMessageFeatures(message: {
-  raw: Uint8Array | null;
-  subject: string | null;
-  fromAddress: string | null;
-  fromName: string | null;
-  text: string | null;
-  html: string | null;
-}): Promise<SpamFeatures> {
-  if (message.raw) return spamFeatures(await parseEmail(Buffer.from(message.raw)));
-  return spamFeatures({
-    subject: message.subject ?? '',
-    from: message.fromAddress ? { address: message.fromAddress, name: message.fromName } : null,
-    text: message.text,
-    html: message.html,
-    headerLines: [],
-    attachments: [],
-  });
-}
-
 /** The workspace's effective model, restricted to the given tokens. */
 async function modelFor(db: Db, workspaceId: string, tokens: string[]): Promise<SpamModel> {
   const [totals, own] = await Promise.all([db.spamModelTotals.findUnique({ where: { workspaceId } }), ownTokenCounts(db, workspaceId, tokens)]);
   const shipped = baseModel();
+  // The shipped stats are shared, read-only; a token with own counts gets a copy of its own below.
   const counts = new Map<string, TokenStats>();
   for (const token of tokens) {
     const stats = shipped.tokens.get(token);
-    if (stats) counts.set(token, { spam: stats.spam, ham: stats.ham, lastSeen: stats.lastSeen });
+    if (stats) counts.set(token, stats);
   }
   // Delivery tokens are shared by nearly all of a workspace's mail (its own MX in
   // Received, its mailers' header shapes). Learned from one side only, say the
@@ -126,10 +69,12 @@ async function modelFor(db: Db, workspaceId: string, tokens: string[]): Promise<
     (totals?.hamMessages ?? 0) >= MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS;
   for (const row of own) {
     if (!ownDeliveryTokensCount && !transferable.test(row.token)) continue;
-    const stats = counts.get(row.token) ?? { spam: 0, ham: 0, lastSeen: shipped.generation };
-    stats.spam = Math.max(0, stats.spam + row.spam);
-    stats.ham = Math.max(0, stats.ham + row.ham);
-    counts.set(row.token, stats);
+    const shippedStats = counts.get(row.token);
+    counts.set(row.token, {
+      spam: Math.max(0, (shippedStats?.spam ?? 0) + row.spam),
+      ham: Math.max(0, (shippedStats?.ham ?? 0) + row.ham),
+      lastSeen: shippedStats?.lastSeen ?? shipped.generation,
+    });
   }
   return {
     spamMessages: shipped.spamMessages + (totals?.spamMessages ?? 0),
