@@ -52,6 +52,11 @@ export interface AppOptions {
    * and uses more than one core; 0 does it on the main thread. @default one less than the cores, at most 4
    */
   ingestWorkers?: number;
+  /**
+   * Largest mail source `deliverEmail` takes; requests are allowed to be as large as such a mail
+   * base64-encoded. Keep it at least the SMTP daemon's MAX_MESSAGE_SIZE. @default 26214400 (25 MiB)
+   */
+  maxMessageBytes?: number;
 }
 
 export interface App {
@@ -86,6 +91,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     graphiql: options.graphiql ?? true,
     landingPage: false,
     maskedErrors: { maskError },
+    // base64 takes 4 bytes for 3; the rest of a delivery (recipients, query) fits the extra MiB
+    maxRequestBodySize: Math.ceil(((options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) * 4) / 3) + 1024 * 1024,
     // Over graphql-ws there is no fetch Request (Yoga gets `req`); onSubscribe below identifies that caller.
     context: async ({ request }) => ({
       ...services,
@@ -171,6 +178,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   };
 }
+
+const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
 /** One core stays for the main thread: it runs the API, scoring and the database work. */
 function defaultIngestWorkers(): number {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
 /** Every setting of the server, read once from the environment at start. Nothing else reads process.env. */
 const configSchema = z.object({
   DATABASE_URL: z
@@ -28,6 +30,19 @@ const configSchema = z.object({
     .min(100)
     .default(10_000)
     .describe("How long a plugin's setup and each handler call may run before it is reported and abandoned."),
+  DESKQL_MAX_MESSAGE_SIZE: z
+    .string()
+    .default('25M')
+    .transform((value, ctx) => {
+      const match = /^(\d+)\s*([KMG]?)i?B?$/i.exec(value.trim());
+      const size = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : NaN;
+      if (!Number.isSafeInteger(size) || size < 1024) {
+        ctx.addIssue({ code: 'custom', message: 'must be a size of at least 1K, such as 26214400, 512K or 25M' });
+        return z.NEVER;
+      }
+      return size;
+    })
+    .describe("Largest mail source deliverEmail takes: keep it at least the SMTP ingest daemon's MAX_MESSAGE_SIZE (both default to 25M)."),
   DESKQL_INGEST_WORKERS: z.coerce
     .number()
     .int()

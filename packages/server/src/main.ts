@@ -17,6 +17,7 @@ export async function main() {
     pluginTimeoutMs: config.DESKQL_PLUGIN_TIMEOUT_MS,
     webhooks: { allowPrivateNetworks: config.DESKQL_WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     ingestWorkers: config.DESKQL_INGEST_WORKERS,
+    maxMessageBytes: config.DESKQL_MAX_MESSAGE_SIZE,
   });
   // Embedded mode: the demo ingest token goes next to the database, where the SMTP ingest daemon looks for it.
   const ingestTokenFile =

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer, type TestWorkspace } from '@deskql/server/testing';
+import { startTestServer, type TestServer, type TestServerOptions, type TestWorkspace } from '@deskql/server/testing';
 import nodemailer from 'nodemailer';
 import { createIngestServer, type IngestServer, type IngestServerOptions } from '../src/create-ingest-server.js';
 
@@ -23,9 +23,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** A DeskQL test server with one workspace, and the daemon in-process on a free port, addresses loaded. */
-export async function startStack(options: Partial<IngestServerOptions> = {}): Promise<Stack> {
-  const server = await startTestServer();
+/** A DeskQL test server (with serverOptions) with one workspace, and the daemon in-process on a free port, addresses loaded. */
+export async function startStack(options: Partial<IngestServerOptions> = {}, serverOptions: TestServerOptions = {}): Promise<Stack> {
+  const server = await startTestServer(serverOptions);
   const workspace = await server.createWorkspace();
   const ingest = createIngestServer({ apiUrl: server.url, ingestTokens: [workspace.ingestToken], ...options });
   const { port } = await ingest.listen(0);
