@@ -17,9 +17,9 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
+import { classify, createModel, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
 import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
-import { baseModelTokens, pruneAsBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
+import { baseModelTokens, learnAsBaseModel, pruneAsBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
 import { FOLD_SEEDS, FOLDS } from './cv.js';
 import { SEED, TRAIN_SHARE } from './config.js';
 import { loadCorpus } from './corpus.js';
@@ -75,7 +75,7 @@ log(`${items.length} training messages (${hams} ham, ${spams} spam) tokenized in
 /** The server's view of a base model trained on these messages: pruned as shipped, content tokens only. */
 function serverModel(learned: readonly Item[]): SpamModel {
   const model = createModel();
-  for (const m of learned) learn(model, m.learnTokens, m.label);
+  learnAsBaseModel(model, learned.map((m) => ({ tokens: m.learnTokens, label: m.label })));
   pruneAsBaseModel(model);
   return contentPart!(model);
 }

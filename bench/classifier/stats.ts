@@ -1,27 +1,7 @@
+import { rng, shuffle } from '../../packages/classifier/scripts/seeded-random.js';
 import type { CorpusMessage, Folder } from './corpus.js';
 
-/** mulberry32: a small, seeded PRNG so every run makes the same split and order. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffle<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const a = out[i] as T;
-    out[i] = out[j] as T;
-    out[j] = a;
-  }
-  return out;
-}
+export { rng, shuffle };
 
 /** Seeded split stratified by corpus folder: `trainShare` of each folder goes to training. */
 export function stratifiedSplit(messages: readonly CorpusMessage[], trainShare: number, seed: number): { train: CorpusMessage[]; test: CorpusMessage[] } {

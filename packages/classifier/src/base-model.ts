@@ -24,6 +24,7 @@ export interface BaseModelInfo {
   tokenizerVersion: number;
   /** Where the training mail came from. */
   corpus: string;
+  /** The model's message totals (a message `trainUntilSeparated` learned several times counts each time). */
   spamMessages: number;
   hamMessages: number;
   tokens: number;

@@ -26,5 +26,6 @@ export {
   type TokenStats,
 } from './model.js';
 export { classify, DEFAULT_CLASSIFY_OPTIONS, type Classification, type ClassifyOptions, type Reason, type Verdict } from './classify.js';
+export { trainUntilSeparated, type TrainingItem, type TrainUntilSeparatedOptions, type TrainUntilSeparatedResult } from './train.js';
 export { ClassifierError, type ClassifierErrorCode } from './errors.js';
 export { fingerprint, similarity, MIN_FINGERPRINT_WORDS, type Fingerprint } from './fingerprint.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../scripts/seeded-random.js';
 import {
   classify,
   ClassifierError,
@@ -14,18 +15,6 @@ import {
   type Label,
   type SpamModel,
 } from '../src/index.js';
-
-/** Seeded PRNG (mulberry32) so the property tests are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A vocabulary with integer-like, Unicode, prefixed and spaced tokens: the kinds that break
 // object-keyed models (PLATFORM-NOTES pitfall 9).
