@@ -1,5 +1,5 @@
 // The DeskQL server as a child process (IPC) on a given database: a fresh workspace with an inbox and
-// an ingest token (and an admin token for API requests during ingest), and a count of the `message.received` events its bus published.
+// an ingest token, and a count of the `message.received` events its bus published.
 //   tsx deskql-server.ts <database url>
 import Database from 'better-sqlite3';
 import { startTestServer } from '@deskql/server/testing';
@@ -19,16 +19,13 @@ if (process.env.BENCH_COUNT_SQL) {
     return exec.call(this, sql);
   };
 }
-// BENCH_INGEST_WORKERS: the server's worker threads for parsing inbound mail (unset: the server's default).
-const workers = process.env.BENCH_INGEST_WORKERS;
 const server = await startTestServer({
   database: { url, provider: url.startsWith('file:') ? 'sqlite' : 'postgresql', drop: async () => {} },
-  ingestWorkers: workers === undefined ? undefined : Number(workers),
 });
 const workspace = await server.createWorkspace('Bench');
 let received = 0;
 server.app.events.on('message.received', () => received++);
-process.send!({ type: 'ready', url: server.url, ingestToken: workspace.ingestToken, adminToken: workspace.adminToken, address: workspace.address });
+process.send!({ type: 'ready', url: server.url, ingestToken: workspace.ingestToken, address: workspace.address });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'count') {
     const db = server.app.database.db;

@@ -5,7 +5,7 @@
 // Then: where the time goes (CPU per process, SQL statements, CPU profiles), and the whole corpus
 // replayed through the daemon (every message accepted, stored exactly once).
 //
-//   npx turbo run build && npx tsx bench/ingest/run.ts [--quick] [--no-postgres] [--no-replay] [--no-workers] [--no-write] [--only=target,…]
+//   npx turbo run build && npx tsx bench/ingest/run.ts [--quick] [--no-postgres] [--no-replay] [--no-write] [--only=target,…]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -123,8 +123,6 @@ interface Target {
   name: string;
   port: number;
   recipient: string;
-  /** DeskQL: its GraphQL endpoint and an admin token, for API requests during ingest. */
-  api?: { url: string; token: string };
   /** Messages stored / events published so far (DeskQL and store-only). */
   progress?(): Promise<{ stored: number; received?: number; statements?: number; malformed?: number }>;
   processes: Record<string, Child>;
@@ -145,14 +143,10 @@ async function startReference(mode: 'floor-defaults' | 'floor' | 'store-only'): 
   };
 }
 
-async function startDeskql(databaseUrl: string, options: { profile?: boolean; countSql?: boolean; ingestWorkers?: number } = {}): Promise<Target> {
+async function startDeskql(databaseUrl: string, options: { profile?: boolean; countSql?: boolean } = {}): Promise<Target> {
   const profileArgs = (name: string) => (options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(work, `profile-${name}`)}`] : []);
-  const serverEnv: Record<string, string> = {
-    ...(options.countSql ? { BENCH_COUNT_SQL: '1' } : {}),
-    ...(options.ingestWorkers !== undefined ? { BENCH_INGEST_WORKERS: String(options.ingestWorkers) } : {}),
-  };
-  const server = start(tsx('deskql-server.ts', [databaseUrl], profileArgs('server')), serverEnv);
-  const ready = (await waitMessage(server.proc, 'ready', 120_000)) as unknown as { url: string; ingestToken: string; adminToken: string; address: string };
+  const server = start(tsx('deskql-server.ts', [databaseUrl], profileArgs('server')), options.countSql ? { BENCH_COUNT_SQL: '1' } : {});
+  const ready = (await waitMessage(server.proc, 'ready', 120_000)) as unknown as { url: string; ingestToken: string; address: string };
   const port = await freePort();
   const daemon = start(
     [...profileArgs('daemon'), daemonMain],
@@ -171,7 +165,6 @@ async function startDeskql(databaseUrl: string, options: { profile?: boolean; co
     name: databaseUrl.startsWith('file:') ? 'deskql-sqlite' : 'deskql-postgres',
     port,
     recipient: ready.address,
-    api: { url: ready.url, token: ready.adminToken },
     processes: { daemon, server },
     async progress() {
       const count = await server.ask('count');
@@ -210,23 +203,6 @@ interface CellResult {
   firstProblem: string | null;
   /** CPU milliseconds per message, per process. */
   cpuMsPerMessage: Record<string, number>;
-  /** With `probeApi`: latencies (ms) of API requests sent one after another while the cell ran. */
-  apiLatencies?: number[];
-}
-
-/** An agent's list request, sent one after another until `stop` (how responsive the API stays during ingest). */
-async function probeApi(api: { url: string; token: string }, stop: { done: boolean }): Promise<number[]> {
-  const body = JSON.stringify({ query: '{ conversations(first: 20) { edges { node { id subject status } } } }' });
-  const latencies: number[] = [];
-  while (!stop.done) {
-    const started = performance.now();
-    const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token}` }, body });
-    const json = (await response.json()) as { errors?: unknown };
-    if (json.errors) throw new Error(`API probe: ${JSON.stringify(json.errors)}`);
-    latencies.push(performance.now() - started);
-    await sleep(10);
-  }
-  return latencies;
 }
 
 function messagesFor(target: string, concurrency: number, reuse: boolean): number {
@@ -237,17 +213,13 @@ function messagesFor(target: string, concurrency: number, reuse: boolean): numbe
   return base;
 }
 
-async function runCell(target: Target, concurrency: number, reuse: boolean, tag: string, options: { probeApi?: boolean } = {}): Promise<CellResult> {
+async function runCell(target: Target, concurrency: number, reuse: boolean, tag: string): Promise<CellResult> {
   const n = messagesFor(target.name, concurrency, reuse);
   const data = blocks(n, tag);
   const before = await target.progress?.();
   const cpuBefore = Object.fromEntries(Object.entries(target.processes).map(([name, child]) => [name, child.cpu()]));
   const started = performance.now();
-  const probeStop = { done: false };
-  const probe = options.probeApi && target.api ? probeApi(target.api, probeStop) : null;
   const load: LoadResult = await runLoad({ port: target.port, recipient: target.recipient, blocks: data, concurrency, reuse, timeoutMs: 300_000 });
-  probeStop.done = true;
-  const apiLatencies = probe ? await probe : undefined;
   // end to end: every accepted message stored and its event published
   if (before) {
     const deadline = Date.now() + 60_000;
@@ -264,7 +236,7 @@ async function runCell(target: Target, concurrency: number, reuse: boolean, tag:
   const cpuMsPerMessage = Object.fromEntries(
     Object.entries(target.processes).map(([name, child]) => [name, ((child.cpu() - cpuBefore[name]!) * 1000) / Math.max(1, load.accepted)]),
   );
-  return { messages: load.accepted, seconds, rate: load.accepted / seconds, refused: load.refused, firstProblem: load.firstProblem, cpuMsPerMessage, apiLatencies };
+  return { messages: load.accepted, seconds, rate: load.accepted / seconds, refused: load.refused, firstProblem: load.firstProblem, cpuMsPerMessage };
 }
 
 async function runTarget(target: Target): Promise<Record<string, CellResult>> {
@@ -285,12 +257,6 @@ async function runTarget(target: Target): Promise<Record<string, CellResult>> {
 }
 
 // ---- main ---------------------------------------------------------------------------------------
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const results: Record<string, Record<string, CellResult>> = {};
 const notes: string[] = [];
@@ -318,36 +284,6 @@ for (const mode of ['floor-defaults', 'floor', 'store-only'] as const) {
 }
 if (wanted('deskql-sqlite')) results['deskql-sqlite'] = await withTarget(() => startDeskql(`file:${join(work, 'deskql-bench.db')}`), runTarget);
 
-// The server parses and tokenizes inbound mail on worker threads (its default: one less than the cores, at most 4).
-// Paired with the same work on its main thread (ingestWorkers 0), in the order main, workers, workers, main; an
-// agent's list request runs one after another meanwhile, to show how responsive the API stays.
-const defaultWorkers = Math.min(4, os.availableParallelism() - 1);
-const workerCells = [
-  { concurrency: 1, reuse: true },
-  { concurrency: 10, reuse: true },
-  { concurrency: 50, reuse: true },
-  { concurrency: 10, reuse: false },
-] as const;
-const workerRuns: Array<{ workers: number; cells: Record<string, CellResult> }> = [];
-if (wanted('workers') && !args.has('--no-workers') && defaultWorkers > 0) {
-  for (const workers of [0, defaultWorkers, defaultWorkers, 0]) {
-    const cells = await withTarget(
-      () => startDeskql(`file:${join(work, `deskql-workers-${workerRuns.length}.db`)}`, { ingestWorkers: workers }),
-      async (target) => {
-        await runLoad({ port: target.port, recipient: target.recipient, blocks: blocks(300, `workers-warmup-${Date.now()}`), concurrency: 10, reuse: true, timeoutMs: 120_000 });
-        const out: Record<string, CellResult> = {};
-        for (const { concurrency, reuse } of workerCells) {
-          const key = `${reuse ? 'reused' : 'per message'} ×${concurrency}`;
-          out[key] = await runCell(target, concurrency, reuse, `workers-${workerRuns.length}-${key}-${Date.now()}`, { probeApi: true });
-          const lat = out[key]!.apiLatencies ?? [];
-          console.log(`ingest workers ${workers} ${key.padEnd(16)} ${out[key]!.rate.toFixed(0).padStart(6)} msg/s  server cpu ${out[key]!.cpuMsPerMessage.server!.toFixed(2)} ms/msg  API p50/p99 ${percentile(lat, 50).toFixed(1)}/${percentile(lat, 99).toFixed(1)} ms (${lat.length})`);
-        }
-        return out;
-      },
-    );
-    workerRuns.push({ workers, cells });
-  }
-}
 if (only) {
   clearInterval(loadTimer);
   console.log(`load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
@@ -529,29 +465,6 @@ if (replay) {
     `${replay.malformed} stored with a parse problem; ${replay.seconds.toFixed(0)} s (${(replay.accepted / replay.seconds).toFixed(0)} msg/s).`,
   );
 }
-if (workerRuns.length > 0) {
-  const cellKeys = Object.keys(workerRuns[0]!.cells);
-  lines.push(
-    '',
-    `Parsing and spam tokenizing on worker threads (the server's default here: ${defaultWorkers}), paired with the same work on the main`,
-    'thread (`ingestWorkers: 0`), SQLite, in the order main, workers, workers, main, each on a fresh database; meanwhile an agent\'s',
-    'list request (`conversations(first: 20)`, admin token) is sent one after another, 10 ms apart. msg/s · server CPU ms per message',
-    '(all its threads) · API latency p50 / p99 ms:',
-    '',
-    row('run', cellKeys),
-    row('---', cellKeys.map(() => '---:')),
-    ...workerRuns.map((run, i) =>
-      row(
-        `${run.workers === 0 ? 'main thread' : `${run.workers} worker thread${run.workers > 1 ? 's' : ''}`} (${i + 1})`,
-        cellKeys.map((key) => {
-          const cell = run.cells[key]!;
-          const lat = cell.apiLatencies ?? [];
-          return `${cell.rate.toFixed(0)} · ${cell.cpuMsPerMessage.server!.toFixed(1)} · ${percentile(lat, 50).toFixed(0)} / ${percentile(lat, 99).toFixed(0)}`;
-        }),
-      ),
-    ),
-  );
-}
 for (const note of notes) lines.push('', note);
 clearInterval(loadTimer);
 lines.push(
@@ -560,7 +473,7 @@ lines.push(
 );
 const section = lines.join('\n');
 console.log(`\n${section}\n`);
-writeFileSync(join(work, 'results.json'), JSON.stringify({ results, workerRuns, breakdown, phases, profiles, replay, notes }, null, 2));
+writeFileSync(join(work, 'results.json'), JSON.stringify({ results, breakdown, phases, profiles, replay, notes }, null, 2));
 
 if (!args.has('--no-write')) {
   const file = join(root, 'bench', 'RESULTS.md');

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { parse, type ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { maskError } from './graphql/errors.js';
@@ -17,7 +16,6 @@ import { startSpamAutoLearning } from './domain/spam/auto-learn.js';
 import { startOutbox, type Outbox, type OutboxOptions } from './outbox/worker.js';
 import type { AnyPlugin } from '@deskql/sdk';
 import { startPluginHost, type HostLogger, type PluginHost } from './plugin-host/host.js';
-import { createMailPreparer } from './domain/mail/prepare-mail.js';
 import { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/dispatcher.js';
 
 export interface AppOptions {
@@ -48,11 +46,6 @@ export interface AppOptions {
   /** Where plugin faults and webhook failures are reported. @default console */
   logger?: HostLogger;
   /**
-   * Worker threads that parse and tokenize inbound mail, so a burst of mail keeps the API responsive
-   * and uses more than one core; 0 does it on the main thread. @default one less than the cores, at most 4
-   */
-  ingestWorkers?: number;
-  /**
    * Largest mail source `deliverEmail` takes; requests are allowed to be as large as such a mail
    * base64-encoded. Keep it at least the SMTP daemon's MAX_MESSAGE_SIZE. @default 26214400 (25 MiB)
    */
@@ -79,8 +72,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (options.migrate !== false) await applyMigrations(options.databaseUrl);
   const database = await openDatabase(options.databaseUrl, { onQuery: options.onQuery });
   const events = options.events ?? createEventBus();
-  const mailPreparer = createMailPreparer(options.ingestWorkers ?? defaultIngestWorkers());
-  const deps = { db: database.db, events, mailPreparer };
+  const deps = { db: database.db, events };
   const plugins = await startPluginHost(deps, { plugins: options.plugins ?? [], timeoutMs: options.pluginTimeoutMs, logger: options.logger });
   const webhooks = await startWebhookDispatcher(deps, { ...options.webhooks, logger: options.logger });
   const services = { ...deps, plugins, webhooks };
@@ -173,15 +165,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       await plugins.close();
       await webhooks.stop();
       await events.close();
-      await mailPreparer.close();
       await database.close();
     },
   };
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
-
-/** One core stays for the main thread: it runs the API, scoring and the database work. */
-function defaultIngestWorkers(): number {
-  return Math.min(4, availableParallelism() - 1);
-}

@@ -9,10 +9,4 @@ describe('server settings', () => {
     expect(loadConfig({ DESKQL_MAX_MESSAGE_SIZE: '1048576' }).DESKQL_MAX_MESSAGE_SIZE).toBe(1048576);
     expect(() => loadConfig({ DESKQL_MAX_MESSAGE_SIZE: 'big' })).toThrow(/DESKQL_MAX_MESSAGE_SIZE: must be a size/);
   });
-
-  it('leaves the ingest worker count to the server unless set', () => {
-    expect(loadConfig({}).DESKQL_INGEST_WORKERS).toBeUndefined();
-    expect(loadConfig({ DESKQL_INGEST_WORKERS: '0' }).DESKQL_INGEST_WORKERS).toBe(0);
-    expect(() => loadConfig({ DESKQL_INGEST_WORKERS: '-1' })).toThrow(/DESKQL_INGEST_WORKERS/);
-  });
 });

@@ -43,13 +43,6 @@ const configSchema = z.object({
       return size;
     })
     .describe("Largest mail source deliverEmail takes: keep it at least the SMTP ingest daemon's MAX_MESSAGE_SIZE (both default to 25M)."),
-  DESKQL_INGEST_WORKERS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(64)
-    .optional()
-    .describe('Worker threads that parse and tokenize inbound mail (0: on the main thread). Default: one less than the cores, at most 4.'),
   DESKQL_WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
     .enum(['true', 'false'])
     .default('false')

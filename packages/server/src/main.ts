@@ -16,7 +16,6 @@ export async function main() {
     plugins: config.DESKQL_PLUGINS,
     pluginTimeoutMs: config.DESKQL_PLUGIN_TIMEOUT_MS,
     webhooks: { allowPrivateNetworks: config.DESKQL_WEBHOOK_ALLOW_PRIVATE_NETWORKS },
-    ingestWorkers: config.DESKQL_INGEST_WORKERS,
     maxMessageBytes: config.DESKQL_MAX_MESSAGE_SIZE,
   });
   // Embedded mode: the demo ingest token goes next to the database, where the SMTP ingest daemon looks for it.

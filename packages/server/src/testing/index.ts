@@ -107,15 +107,13 @@ export interface TestServerOptions {
   webhooks?: AppOptions['webhooks'];
   /** Where plugin faults and webhook failures are reported. @default console */
   logger?: AppOptions['logger'];
-  /** Worker threads for inbound mail (see AppOptions.ingestWorkers); 0 keeps it on the main thread. */
-  ingestWorkers?: number;
   /** Largest mail source deliverEmail takes (see AppOptions.maxMessageBytes). */
   maxMessageBytes?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false, onQuery: options.onQuery, smtp: options.smtp, outbox: options.outbox, migrate: options.migrate, plugins: options.plugins, pluginTimeoutMs: options.pluginTimeoutMs, webhooks: { allowPrivateNetworks: true, ...options.webhooks }, logger: options.logger, ingestWorkers: options.ingestWorkers, maxMessageBytes: options.maxMessageBytes });
+  const app = await createApp({ databaseUrl: database.url, events: options.events, graphiql: false, onQuery: options.onQuery, smtp: options.smtp, outbox: options.outbox, migrate: options.migrate, plugins: options.plugins, pluginTimeoutMs: options.pluginTimeoutMs, webhooks: { allowPrivateNetworks: true, ...options.webhooks }, logger: options.logger, maxMessageBytes: options.maxMessageBytes });
   const { url, port } = await app.listen(0);
   const clients: Client[] = [];
   let workspaces = 0;

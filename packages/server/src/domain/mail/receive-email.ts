@@ -8,11 +8,11 @@ import { newId } from '../../db/ids.js';
 import { applyStatus, claimConversationNumber } from '../conversations/conversations.js';
 import { statusAfterMessage } from '../conversations/status.js';
 import { recordSystemMessage } from '../conversations/timeline.js';
-import { sha256, type InboundEmail } from './inbound-email.js';
-import { preparerOnThisThread, type PreparedMail } from './prepare-mail.js';
+import { parseEmail, sha256, type InboundEmail } from './inbound-email.js';
 import { holdScheduledReplies } from './outbox.js';
 import { queueAutoReply } from './auto-reply.js';
 import { scoreMails, type SpamScore } from '../spam/spam-filter.js';
+import { spamFeatures } from '../spam/spam-features.js';
 
 /** What happened to an inbound email in one inbox. */
 export interface Delivery {
@@ -49,8 +49,6 @@ interface Submission {
   deps: Deps;
   workspaceId: string;
   input: InboundDelivery;
-  /** The mail parsed with its spam features; started on arrival when that happens on other threads. */
-  prepared: () => Promise<PreparedMail>;
 }
 
 /** Under load a batch is whatever arrived while the last one was stored, up to 50 mails or 32 MB of source. */
@@ -73,13 +71,11 @@ const queues = new WeakMap<Deps['db'], Map<string, ReturnType<typeof createBatch
  * opens a new conversation. The same Message-ID into the same inbox is stored
  * once, however often it is delivered.
  *
- * Mails of one workspace that arrive while others are being stored are
- * stored together in the next transaction (group commit); each caller still
- * gets its own result or error, and only once its mail is committed. Parsing
- * and spam tokenizing start on arrival when `deps.mailPreparer` runs them on
- * worker threads; on this thread they are part of the batch, because done on
- * arrival they would compete for the CPU with the batch being stored, and
- * batches would never form.
+ * Mails of one workspace that arrive while others are being stored are parsed
+ * and stored together in the next transaction (group commit); each caller
+ * still gets its own result or error, and only once its mail is committed.
+ * Parsing is part of the batch on purpose: done on arrival, it would compete
+ * for the CPU with the batch being stored, and batches would never form.
  */
 export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery): Promise<ReceiveResult> {
   let byWorkspace = queues.get(deps.db);
@@ -97,12 +93,7 @@ export function receiveEmail(deps: Deps, caller: Caller, input: InboundDelivery)
     });
     byWorkspace.set(workspaceId, queue);
   }
-  const preparer = deps.mailPreparer ?? preparerOnThisThread;
-  let preparing: Promise<PreparedMail> | undefined;
-  const prepared = () => (preparing ??= preparer.prepare(input.raw, input.mailFrom));
-  // A mail refused for its recipients is never awaited: its preparation must not fail unhandled.
-  if (preparer.offThread) prepared().catch(() => {});
-  return queue.submit({ deps, workspaceId, input, prepared });
+  return queue.submit({ deps, workspaceId, input });
 }
 
 /**
@@ -129,7 +120,6 @@ interface Routed {
   /** Position in the batch. */
   index: number;
   email: InboundEmail;
-  features: PreparedMail['features'];
   /** What makes the mail the same mail again: its Message-ID, or a hash of its source without one. */
   identity: string;
   events: PendingEvents;
@@ -145,7 +135,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
 
   const outcomes: Array<ReceiveResult | Error> = [];
   const parsing: Array<Promise<Routed>> = [];
-  submissions.forEach(({ input, prepared }, index) => {
+  submissions.forEach(({ input }, index) => {
     const recipients = [...new Set(input.recipients.map((r) => r.trim().toLowerCase()))];
     const inboxIds = [...new Set(recipients.flatMap((r) => inboxByAddress.get(r) ?? []))];
     if (inboxIds.length === 0) {
@@ -153,10 +143,9 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
     } else {
       const unknownRecipients = recipients.filter((r) => !inboxByAddress.has(r));
       parsing.push(
-        prepared().then(({ email, features }) => ({
+        parseEmail(input.raw, input.mailFrom).then((email) => ({
           index,
           email,
-          features,
           identity: email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`,
           events: new PendingEvents(),
           inboxIds,
@@ -169,7 +158,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
   if (routed.length === 0) return outcomes;
 
   // Scoring and the duplicate check only read, so they run outside the write transaction.
-  const scores = await scoreMails(db, workspaceId, routed.map((r) => r.features));
+  const scores = await scoreMails(db, workspaceId, routed.map((r) => spamFeatures(r.email)));
   const keys = routed.flatMap((r) => r.inboxIds.map((inboxId) => deliveryKeyOf(inboxId, r.identity)));
   const stored = new Map(
     (await db.message.findMany({ where: { deliveryKey: { in: keys } }, select: { deliveryKey: true, id: true, conversationId: true } })).map(

@@ -1,7 +1,6 @@
 import type { Actor } from '@deskql/sdk/events';
 import type { Db } from '../../db/database.js';
 import type { EventBus } from '../../events/bus.js';
-import type { MailPreparer } from '../mail/prepare-mail.js';
 import type { Prisma } from '../../generated/sqlite/client.js';
 import { DomainError } from './errors.js';
 
@@ -9,8 +8,6 @@ import { DomainError } from './errors.js';
 export interface Deps {
   db: Db;
   events: EventBus;
-  /** Where inbound mail is parsed and tokenized (the app's worker threads). @default the calling thread */
-  mailPreparer?: MailPreparer;
 }
 
 export type Tx = Prisma.TransactionClient;

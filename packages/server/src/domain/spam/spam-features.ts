@@ -1,8 +1,8 @@
 import { fingerprint, tokenize, type Fingerprint } from '@deskql/classifier';
 import { parseEmail, type InboundEmail } from '../mail/inbound-email.js';
 
-// What the spam filter reads from a mail. Pure work on the parsed mail, no database: the ingest path
-// runs it on worker threads (domain/mail/prepare-mail.ts).
+// What the spam filter reads from a mail: pure work on the parsed mail, no database (spam-filter.ts
+// does the scoring and learning against the workspace's counts).
 
 /** What the spam filter reads from a mail: its tokens, and its fingerprint for near-copy checks. */
 export interface SpamFeatures {
