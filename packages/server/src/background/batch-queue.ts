@@ -29,11 +29,12 @@ export function createBatchQueue<Item, Result>(
   /** Moving average of recent batch sizes. */
   let recentSize = 0;
   let enough: (() => void) | null = null;
-  let expected = 0;
+
+  /** How many items a batch is expected to hold, from the recent ones. */
+  const expected = () => Math.min(Math.round(recentSize), options.maxBatch);
 
   function shouldLinger(): boolean {
-    expected = Math.min(Math.round(recentSize), options.maxBatch);
-    return Boolean(options.lingerMs) && expected > 1 && waiting.length < expected;
+    return Boolean(options.lingerMs) && expected() > 1 && waiting.length < expected();
   }
 
   async function linger() {
@@ -85,7 +86,7 @@ export function createBatchQueue<Item, Result>(
       return new Promise<Result>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         if (!running) void drain();
-        else if (enough && waiting.length >= expected) enough();
+        else if (enough && waiting.length >= expected()) enough();
       });
     },
   };

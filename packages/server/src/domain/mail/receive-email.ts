@@ -146,7 +146,7 @@ async function storeBatch(submissions: Submission[]): Promise<Array<ReceiveResul
         parseEmail(input.raw, input.mailFrom).then((email) => ({
           index,
           email,
-          identity: email.messageId ?? `sha256:${sha256(email.raw ?? JSON.stringify(email))}`,
+          identity: email.messageId ?? `sha256:${sha256(input.raw)}`,
           events: new PendingEvents(),
           inboxIds,
           unknownRecipients,
