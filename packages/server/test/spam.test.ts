@@ -71,6 +71,18 @@ describe('spam filter', () => {
     expect(Math.abs(inB.messages.edges[0].node.spam.score - scoreBefore)).toBeLessThan(0.2);
   });
 
+  it('counts a subject word and link host an agent marked as spam once, in the very next mail', async () => {
+    const text = (path: string) => `Good morning, the quarterly catalogue is ready at http://www.quendral-vost.example/${path} for your team.`;
+    const before = (await conversation(b, await mail(b, 'one@first.test', 'Quendral catalogue', text('a')))).messages.edges[0].node.spam;
+    await mark(a, 'markSpam', await mail(a, 'one@first.test', 'Quendral catalogue', text('a')));
+
+    const next = (await conversation(a, await mail(a, 'two@second.test', 'Quendral catalogue', text('b')))).messages.edges[0].node.spam;
+    const learned = next.reasons.filter((r: { token: string }) => /quendral/.test(r.token));
+    expect(learned.length).toBeGreaterThan(0);
+    expect(learned.every((r: { spamProbability: number }) => r.spamProbability > 0.95)).toBe(true);
+    expect(next.score).toBeGreaterThan(before.score);
+  });
+
   it('counts what an agent marked as spam in the workspace model, so different mail sharing its subject and links scores as spam', async () => {
     const marked = [
       'Hello, your Flurbix membership is waiting: http://www.flurbix-zepton.example/join?id=1 Call us this week.',
