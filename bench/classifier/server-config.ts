@@ -65,8 +65,9 @@ type Email = { from: { address: string } | null };
 type Score = { score: number; verdict: 'ham' | 'unsure' | 'spam'; reasons: Array<{ token: string }>; significantTokens: number; knownSender: boolean };
 const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
 const { spamFeatures } = await internal<{ spamFeatures(email: Email): unknown }>('domain/spam/spam-features.js');
-const { scoreMails, SERVER_CLASSIFY_OPTIONS: serverOptions } = await internal<{
+const { scoreMails, isContentToken, SERVER_CLASSIFY_OPTIONS: serverOptions } = await internal<{
   scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]>;
+  isContentToken(token: string): boolean;
   SERVER_CLASSIFY_OPTIONS: { spamCutoff: number; minSpamEvidence: number };
 }>('domain/spam/spam-filter.js');
 /** One mail through the server's scoring, as a batch of one. */
@@ -90,6 +91,7 @@ interface Result {
   /** The same From address delivered earlier in this run. */
   seenSender: boolean;
   tokens: number;
+  contentTokens: number;
 }
 interface Run {
   label: string;
@@ -172,6 +174,7 @@ async function runMode(label: string, feedback: Feedback): Promise<Run> {
       sender,
       seenSender: sender !== null && seen.has(sender),
       tokens: features.tokens.length,
+      contentTokens: features.tokens.filter(isContentToken).length,
     });
     if (sender) seen.add(sender);
 
@@ -258,7 +261,7 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts (its header tokens only once the workspace has learned 20 spam and 20 ham), near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham (auto-learn; the bench waits for it).`,
+  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts of content tokens, near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham (auto-learn; the bench waits for it).`,
 );
 lines.push('');
 lines.push('| mode | FP % (n) | hard-ham FP | FN % (n) | filter verdicts on spam: spam / unsure / ham | spam caught by: filter / near-copy / blocked contact | agent: markSpam / markNotSpam / replies |');
@@ -310,7 +313,7 @@ lines.push(
 lines.push('');
 const all = (pick: (run: Run) => number[]): number[] => runs.flatMap(pick);
 lines.push(
-  `Server time per message (median / p99 ms; (a), then (b), (c)): scoring ${runs.map((r) => q(r.scoreMs)).join(', ')}, of which tokenizing + fingerprint ${q(cold.featuresMs)} and the rest reading the message's ${quantile(cold.results.map((r) => r.tokens), 0.5)} tokens' counts (median; one query with the tokens as a JSON parameter), the totals and fingerprint bands from SQLite, and classifying (a fraction of a millisecond: see "classify alone" above); parsing (mailparser, shared with storing) ${q(cold.parseMs)}; the whole \`deliverEmail\` request (parse, score, store, HTTP + GraphQL) ${runs.map((r) => q(r.deliverMs)).join(', ')}; \`markSpam\`/\`markNotSpam\` ${q(all((r) => r.markMs))}; \`replyToConversation\` ${q(runs[2]!.replyMs)}. Scores the bench computed equal the scores the server stored, for every message: ${runs.every((r) => r.scoreMismatches === 0) ? 'yes' : `NO (${runs.map((r) => r.scoreMismatches).join(' / ')} differ)`}.${runs.some((r) => r.learnTimeouts) ? ` Auto-learning not finished after 5 s: ${runs[2]!.learnTimeouts} replies.` : ''}${runs.some((r) => r.errors.length) ? ` Errors: ${runs.flatMap((r) => r.errors).slice(0, 3).join('; ')} (${runs.flatMap((r) => r.errors).length} in all).` : ''}`,
+  `Server time per message (median / p99 ms; (a), then (b), (c)): scoring ${runs.map((r) => q(r.scoreMs)).join(', ')}, of which tokenizing + fingerprint ${q(cold.featuresMs)} and the rest reading the workspace's counts of the message's content tokens (${quantile(cold.results.map((r) => r.contentTokens), 0.5)} of its ${quantile(cold.results.map((r) => r.tokens), 0.5)} tokens, median; one query with the tokens as a JSON parameter), the totals and fingerprint bands from SQLite, and classifying (a fraction of a millisecond: see "classify alone" above); parsing (mailparser, shared with storing) ${q(cold.parseMs)}; the whole \`deliverEmail\` request (parse, score, store, HTTP + GraphQL) ${runs.map((r) => q(r.deliverMs)).join(', ')}; \`markSpam\`/\`markNotSpam\` ${q(all((r) => r.markMs))}; \`replyToConversation\` ${q(runs[2]!.replyMs)}. Scores the bench computed equal the scores the server stored, for every message: ${runs.every((r) => r.scoreMismatches === 0) ? 'yes' : `NO (${runs.map((r) => r.scoreMismatches).join(' / ')} differ)`}.${runs.some((r) => r.learnTimeouts) ? ` Auto-learning not finished after 5 s: ${runs[2]!.learnTimeouts} replies.` : ''}${runs.some((r) => r.errors.length) ? ` Errors: ${runs.flatMap((r) => r.errors).slice(0, 3).join('; ')} (${runs.flatMap((r) => r.errors).length} in all).` : ''}`,
 );
 
 const report = lines.join('\n');

@@ -23,17 +23,11 @@
 // assignments): a customer mail in Spam is lost until someone looks there, a spam in the inbox costs an
 // agent a click (the workspace's spamThreshold lets a deployment choose another trade-off along the
 // frontier printed below).
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { classify, createModel, TOKENIZER_VERSION, type ClassifyOptions, type SpamModel } from '@deskql/classifier';
-import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
-import { baseModelTokens, learnAsBaseModel, pruneAsBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
+import { classify, TOKENIZER_VERSION } from '@deskql/classifier';
 import { FOLD_SEEDS, FOLDS } from './cv.js';
-import { SEED, TRAIN_SHARE } from './config.js';
-import { loadCorpus } from './corpus.js';
-import { pct, rng, shuffle, stratifiedSplit } from './stats.js';
+import { serverBaseModel, serverFilter, trainingItemsBothWays } from './server-spam.js';
+import { pct, rng, shuffle } from './stats.js';
 
 /** How much worse a ham sent to Spam is than a spam left in the inbox (the selection rule above). */
 const FP_COST = 20;
@@ -46,20 +40,7 @@ const GRID = {
 };
 const log = (...parts: unknown[]): void => console.error('[server-cv]', ...parts);
 
-// The server's parser, tokens, content restriction and current options, from its dist/ (as the SMTP
-// daemon's server runs, and as server-config.ts loads them).
-if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
-  throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
-}
-const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
-const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
-const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
-const { spamTokens } = await internal<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-features.js');
-const { contentPart, SERVER_CLASSIFY_OPTIONS } = await internal<{
-  contentPart?(model: SpamModel): SpamModel;
-  SERVER_CLASSIFY_OPTIONS?: ClassifyOptions;
-}>('domain/spam/spam-filter.js');
-if (!contentPart || !SERVER_CLASSIFY_OPTIONS) throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
+const { SERVER_CLASSIFY_OPTIONS } = serverFilter;
 
 /** One grid point: the options the score depends on, and the two that only turn a score into a verdict. */
 interface Setting {
@@ -89,36 +70,13 @@ const server: Setting = {
 const before: Setting = { minDeviation: 0.45, wordStrength: 2, strength: 0.03, minSpamEvidence: 5, spamCutoff: 0.55 };
 if (!settings.some((s) => key(s) === key(server))) throw new Error(`the server's options ${key(server)} are not on the grid`);
 
-interface Item {
-  label: 'spam' | 'ham';
-  hard: boolean;
-  /** As train-base-model.ts learns it. */
-  learnTokens: string[];
-  /** As the server scores it. */
-  serverTokens: string[];
-}
-
 const started = performance.now();
 const loadAtStart = loadavg()[0] ?? 0;
-const { messages } = loadCorpus();
-const { train } = stratifiedSplit(messages, TRAIN_SHARE, SEED);
-const items: Item[] = [];
-for (const [i, m] of train.entries()) {
-  if (i % 1000 === 0) log(`tokenizing ${i}/${train.length}`);
-  items.push({ label: m.label, hard: m.hard, learnTokens: await baseModelTokens(m.raw), serverTokens: spamTokens(await parseEmail(m.raw)) });
-}
+const items = await trainingItemsBothWays(log);
 const tokenizedAt = performance.now();
 const hams = items.filter((m) => m.label === 'ham').length;
 const spams = items.length - hams;
 log(`${items.length} training messages (${hams} ham, ${spams} spam) tokenized in ${((tokenizedAt - started) / 1000).toFixed(1)} s`);
-
-/** The server's view of a base model trained on these messages: pruned as shipped, content tokens only. */
-function serverModel(learned: readonly Item[]): SpamModel {
-  const model = createModel();
-  learnAsBaseModel(model, learned.map((m) => ({ tokens: m.learnTokens, label: m.label })));
-  pruneAsBaseModel(model);
-  return contentPart!(model);
-}
 
 interface Counts {
   fp: number[];
@@ -129,7 +87,7 @@ const counts = new Map<string, Counts>(settings.map((s) => [key(s), { fp: FOLD_S
 FOLD_SEEDS.forEach((seed, assignment) => {
   const order = shuffle(items, rng(seed));
   for (let k = 0; k < FOLDS; k++) {
-    const model = serverModel(order.filter((_, i) => i % FOLDS !== k));
+    const model = serverBaseModel(order.filter((_, i) => i % FOLDS !== k));
     order.forEach((m, i) => {
       if (i % FOLDS !== k) return;
       for (const s of scoring) {

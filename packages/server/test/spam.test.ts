@@ -83,6 +83,24 @@ describe('spam filter', () => {
     expect(next.score).toBeGreaterThan(before.score);
   });
 
+  it("reads only content tokens of the workspace's own counts, however much it has learned (bench/classifier/workspace-cv.ts)", async () => {
+    const ws = await server.createWorkspace('Spam own tokens');
+    // Letters only: the tokenizer shapes words with digits.
+    const tag = Array.from({ length: 8 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
+    const send = (from: string, subject: string, text: string, mailer: string) =>
+      deliver(server, ws.ingestToken, rawEmail({ from, to: ws.address, subject, text, messageId: `own-${++seq}@${tag}.test`, headers: { 'X-Mailer': mailer } }), [ws.address]).then(
+        (report) => report.deliveries[0].conversationId as string,
+      );
+    // More than enough of each class for the rule this replaced (delivery tokens counted after 20 and 20).
+    for (let i = 0; i < 21; i++) await mark(ws, 'markSpam', await send(`s${i}@bulk${i}.test`, `Note ${i}`, `Item ${i} of the list.`, `Blastomatic ${tag}`));
+    for (let i = 0; i < 21; i++) await mark(ws, 'markNotSpam', await send(`h${i}@client${i}.test`, `Question ${i}`, `About order ${i}.`, 'Friendly Mail 2'));
+
+    const next = await conversation(ws, await send('new@sender.test', 'Quarterly figures', 'Please find the figures attached to this mail.', `Blastomatic ${tag}`));
+    const reasons: Array<{ token: string }> = next.messages.edges[0].node.spam.reasons;
+    expect(reasons.some((r) => r.token.includes(tag))).toBe(false);
+    expect(reasons.every((r) => !/^(?:h|hdr|hord|rcvd|mid|from:addr|date|ct|cte):/.test(r.token))).toBe(true);
+  });
+
   it('counts what an agent marked as spam in the workspace model, so different mail sharing its subject and links scores as spam', async () => {
     const marked = [
       'Hello, your Flurbix membership is waiting: http://www.flurbix-zepton.example/join?id=1 Call us this week.',

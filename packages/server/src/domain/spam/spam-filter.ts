@@ -16,15 +16,23 @@ import type { SpamFeatures } from './spam-features.js';
 // attachments carries over to any help desk, but what it learned about
 // delivery (Received hops, Message-ID and Date shapes, header sets, mailers)
 // describes that corpus's infrastructure, not ours, and would flag plain
-// customer mail for lacking headers an MDA adds. So a workspace starts from
-// the content part of the shipped model; its own decisions teach it
-// everything, headers included.
+// customer mail for lacking headers an MDA adds. So a workspace's filter reads
+// content tokens only, the shipped model's and its own. Its own delivery tokens
+// (its MX in Received, its senders' header shapes) were tried: counted once the
+// workspace had learned 20 spam and 20 ham, they sent more spam to the inbox in
+// cross-validation (bench/classifier/workspace-cv.ts), since a workspace learns
+// every answered mail as ham but only the few spam an agent marks. Every token
+// is still counted in SpamTokenCount, so a later rule can use them without
+// relearning.
 const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
+
+/** Whether the filter reads this token: words, subject, links, HTML traits, attachments, sender name. */
+export const isContentToken = (token: string): boolean => transferable.test(token);
 
 /** The part of a base model a workspace starts from: its content tokens (exported for the benches). */
 export function contentPart(model: SpamModel): SpamModel {
   const tokens = new Map<string, TokenStats>();
-  for (const [token, stats] of model.tokens) if (transferable.test(token)) tokens.set(token, stats);
+  for (const [token, stats] of model.tokens) if (isContentToken(token)) tokens.set(token, stats);
   return { spamMessages: model.spamMessages, hamMessages: model.hamMessages, generation: model.generation, tokens };
 }
 
@@ -35,8 +43,6 @@ function baseModel(): SpamModel {
 }
 
 export type SpamLabel = 'spam' | 'ham';
-
-const MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS = 20;
 
 /**
  * How the server scores. The library's defaults were calibrated on every token of a message; a cold
@@ -61,25 +67,30 @@ export interface SpamScore extends Classification {
   verdict: Classification['verdict'];
 }
 
-/** The workspace's effective model, restricted to the given tokens. */
+/** The workspace's effective model, restricted to the content tokens among the given ones. */
 async function modelFor(db: Db, workspaceId: string, tokens: string[]): Promise<SpamModel> {
-  const [totals, own] = await Promise.all([db.spamModelTotals.findUnique({ where: { workspaceId } }), ownTokenCounts(db, workspaceId, tokens)]);
-  const shipped = baseModel();
-  // The shipped stats are shared, read-only; a token with own counts gets a copy of its own below.
+  const scored = tokens.filter(isContentToken);
+  const [totals, own] = await Promise.all([db.spamModelTotals.findUnique({ where: { workspaceId } }), ownTokenCounts(db, workspaceId, scored)]);
+  return effectiveModel(baseModel(), totals, own, scored);
+}
+
+/**
+ * The shipped model's stats of `tokens` plus the workspace's own counts and totals (pure;
+ * exported for the benches). The shipped stats are shared, read-only; a token with own counts
+ * gets a copy of its own.
+ */
+export function effectiveModel(
+  shipped: SpamModel,
+  totals: { spamMessages: number; hamMessages: number } | null,
+  own: ReadonlyArray<{ token: string; spam: number; ham: number }>,
+  tokens: readonly string[],
+): SpamModel {
   const counts = new Map<string, TokenStats>();
   for (const token of tokens) {
     const stats = shipped.tokens.get(token);
     if (stats) counts.set(token, stats);
   }
-  // Delivery tokens are shared by nearly all of a workspace's mail (its own MX in
-  // Received, its mailers' header shapes). Learned from one side only, say the
-  // first few spams an agent marks, they would make every mail look like spam;
-  // they count once the workspace has taught both classes enough times.
-  const ownDeliveryTokensCount =
-    (totals?.spamMessages ?? 0) >= MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS &&
-    (totals?.hamMessages ?? 0) >= MIN_OWN_MESSAGES_FOR_DELIVERY_TOKENS;
   for (const row of own) {
-    if (!ownDeliveryTokensCount && !transferable.test(row.token)) continue;
     const shippedStats = counts.get(row.token);
     counts.set(row.token, {
       spam: Math.max(0, (shippedStats?.spam ?? 0) + row.spam),
