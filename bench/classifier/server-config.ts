@@ -70,6 +70,7 @@ const { scoreMails, isContentToken, SERVER_CLASSIFY_OPTIONS: serverOptions } = a
   isContentToken(token: string): boolean;
   SERVER_CLASSIFY_OPTIONS: { spamCutoff: number; minSpamEvidence: number };
 }>('domain/spam/spam-filter.js');
+const { AUTO_LEARN_HAM_ABOVE: autoLearnHamAbove } = await internal<{ AUTO_LEARN_HAM_ABOVE: number }>('domain/spam/marking.js');
 /** One mail through the server's scoring, as a batch of one. */
 const scoreMail = async (database: unknown, workspaceId: string, features: unknown): Promise<Score> =>
   (await scoreMails(database, workspaceId, [features]))[0]!;
@@ -107,6 +108,8 @@ interface Run {
   markSpam: number;
   markNotSpam: number;
   replies: number;
+  /** Replies to mail that scored above AUTO_LEARN_HAM_ABOVE, which the server learns as ham. */
+  repliesLearned: number;
   /** Replies whose auto-learning had not finished after 5 s. */
   learnTimeouts: number;
   scoreMismatches: number;
@@ -137,7 +140,7 @@ const localId = (globalId: string): string => Buffer.from(globalId, 'base64').to
 
 async function runMode(label: string, feedback: Feedback): Promise<Run> {
   const ws = await server.createWorkspace(label);
-  const run: Run = { label, feedback, results: [], errors: [], parseMs: [], featuresMs: [], scoreMs: [], deliverMs: [], markMs: [], replyMs: [], markSpam: 0, markNotSpam: 0, replies: 0, learnTimeouts: 0, scoreMismatches: 0 };
+  const run: Run = { label, feedback, results: [], errors: [], parseMs: [], featuresMs: [], scoreMs: [], deliverMs: [], markMs: [], replyMs: [], markSpam: 0, markNotSpam: 0, replies: 0, repliesLearned: 0, learnTimeouts: 0, scoreMismatches: 0 };
   const seen = new Set<string>();
   for (const [i, m] of order.entries()) {
     if (i % 250 === 0) log(`${label}: ${i}/${order.length}`);
@@ -191,7 +194,8 @@ async function runMode(label: string, feedback: Feedback): Promise<Run> {
     }
     if (feedback === 'fix+reply' && m.label === 'ham' && !delivery.duplicate) {
       // The agent answers: the server learns the conversation's inbound mail as ham in the
-      // background (auto-learn on an agent's email reply); wait for it, as the next mail would.
+      // background (auto-learn on an agent's email reply) if it scored above AUTO_LEARN_HAM_ABOVE;
+      // wait for it, as the next mail would.
       t = performance.now();
       const replied = await retry(() =>
         server.gql(ws.agentToken, `mutation($c: ID!, $text: String!) { replyToConversation(conversationId: $c, text: $text) { __typename ... on DomainError { message } } }`, {
@@ -202,6 +206,8 @@ async function runMode(label: string, feedback: Feedback): Promise<Run> {
       run.replyMs.push(performance.now() - t);
       if (replied.replyToConversation.__typename !== 'Message') run.errors.push(`${m.id}: reply gave ${JSON.stringify(replied.replyToConversation)}`);
       run.replies++;
+      if (score.score <= autoLearnHamAbove) continue;
+      run.repliesLearned++;
       const id = localId(delivery.messageId);
       const deadline = Date.now() + 5000;
       while ((await db.message.findUnique({ where: { id }, select: { spamLearnedAs: true } }))?.spamLearnedAs !== 'ham') {
@@ -261,7 +267,7 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts of content tokens, near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham (auto-learn; the bench waits for it).`,
+  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts of content tokens, near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham if it scored above ${autoLearnHamAbove} (auto-learn; the bench waits for it).`,
 );
 lines.push('');
 lines.push('| mode | FP % (n) | hard-ham FP | FN % (n) | filter verdicts on spam: spam / unsure / ham | spam caught by: filter / near-copy / blocked contact | agent: markSpam / markNotSpam / replies |');
@@ -276,7 +282,7 @@ for (const run of runs) {
   const viaBlock = caught.filter((r) => r.reason === 'BLOCKED').length;
   const other = caught.length - viaFilter - viaCopy - viaBlock;
   lines.push(
-    `| ${run.label} | ${pct(s.fpRate)} (${s.fp}) | ${s.hardFp}/${s.hardHam} | ${pct(s.fnRate)} (${s.fn}) | ${verdicts('spam')} / ${verdicts('unsure')} / ${verdicts('ham')} | ${viaFilter} / ${viaCopy} / ${viaBlock}${other ? ` (+${other} threaded into Spam)` : ''} | ${run.feedback === 'none' ? '–' : `${run.markSpam} / ${run.markNotSpam} / ${run.replies}`} |`,
+    `| ${run.label} | ${pct(s.fpRate)} (${s.fp}) | ${s.hardFp}/${s.hardHam} | ${pct(s.fnRate)} (${s.fn}) | ${verdicts('spam')} / ${verdicts('unsure')} / ${verdicts('ham')} | ${viaFilter} / ${viaCopy} / ${viaBlock}${other ? ` (+${other} threaded into Spam)` : ''} | ${run.feedback === 'none' ? '–' : `${run.markSpam} / ${run.markNotSpam} / ${run.replies}${run.replies ? ` (${run.repliesLearned} learned)` : ''}`} |`,
   );
 }
 lines.push('');

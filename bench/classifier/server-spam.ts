@@ -32,6 +32,10 @@ if (!filter.contentPart || !filter.effectiveModel || !filter.isContentToken || !
 }
 /** packages/server/src/domain/spam/spam-filter.ts, as built. */
 export const serverFilter = filter as ServerSpamFilter;
+const marking = await internal<{ AUTO_LEARN_HAM_ABOVE?: number }>('domain/spam/marking.js');
+if (marking.AUTO_LEARN_HAM_ABOVE === undefined) throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
+/** An answered mail is learned as ham only if it scored above this (packages/server/src/domain/spam/marking.ts). */
+export const AUTO_LEARN_HAM_ABOVE = marking.AUTO_LEARN_HAM_ABOVE;
 
 export interface TrainingItem {
   label: 'spam' | 'ham';

@@ -10,15 +10,16 @@
 // `SERVER_CLASSIFY_OPTIONS`, from packages/server/dist) on the base model plus the workspace's own
 // counts so far, then the agent acts as in server-config.ts: (b) fixes a wrong outcome (markSpam
 // learns the mail as spam, markNotSpam as ham); (c) as (b), and answers every ham, which the server
-// learns as ham. The own counts hold every token, as the server's SpamTokenCount does; the rules
-// compared are which of them the score reads: content tokens only (the server), or also the delivery
-// tokens (headers, Received hops, sender address) once the workspace has learned N spam and N ham.
+// learns as ham if it scored above AUTO_LEARN_HAM_ABOVE (compared: every answered mail, and other
+// bars). The own counts hold every token, as the server's SpamTokenCount does; the rules compared
+// are which of them the score reads: content tokens only (the server), or also the delivery tokens
+// (headers, Received hops, sender address) once the workspace has learned N spam and N ham.
 // Near-copies, blocked contacts and threading are left out: they act the same under every rule.
 // FP = ham called spam, FN = spam not called spam; totals over the three assignments.
 import { cpus, loadavg } from 'node:os';
 import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
 import { FOLD_SEEDS, FOLDS } from './cv.js';
-import { serverBaseModel, serverFilter, trainingItemsBothWays, type OwnRow } from './server-spam.js';
+import { AUTO_LEARN_HAM_ABOVE, serverBaseModel, serverFilter, trainingItemsBothWays, type OwnRow } from './server-spam.js';
 import { pct, rng, shuffle } from './stats.js';
 
 const log = (...parts: unknown[]): void => console.error('[workspace-cv]', ...parts);
@@ -35,9 +36,15 @@ const RULES: Rule[] = [
   ...[20, 50, 100].map((n) => ({ name: `own delivery tokens too, after ${n} spam and ${n} ham`, deliveryAfter: n })),
 ];
 const MODES = [
-  { name: '(b) agent fixes wrong outcomes', answersHam: false },
-  { name: '(c) agent fixes, and answers ham', answersHam: true },
+  { name: '(b) agent fixes wrong outcomes', answersHam: false, learnAbove: Number.NEGATIVE_INFINITY },
+  { name: '(c) agent fixes, and answers ham: every answered mail learned', answersHam: true, learnAbove: Number.NEGATIVE_INFINITY },
+  ...[0.05, 0.15, 0.3, 0.45].map((x) => ({
+    name: `(c) … answered mail learned only if it scored above ${x}${x === AUTO_LEARN_HAM_ABOVE ? ' (the server)' : ''}`,
+    answersHam: true,
+    learnAbove: x,
+  })),
 ];
+if (!MODES.some((mode) => mode.learnAbove === AUTO_LEARN_HAM_ABOVE)) throw new Error(`the server's AUTO_LEARN_HAM_ABOVE (${AUTO_LEARN_HAM_ABOVE}) is not among the modes`);
 
 const started = performance.now();
 const loadAtStart = loadavg()[0] ?? 0;
@@ -74,12 +81,13 @@ for (const seed of FOLD_SEEDS) {
           }
           const read = deliveryOn ? m.serverTokens : m.serverTokens.filter(isContentToken);
           const model = effectiveModel(base, own, ownRows(own, read), read);
-          const spam = classify(model, m.serverTokens, SERVER_CLASSIFY_OPTIONS).score >= cutoff;
+          const score = classify(model, m.serverTokens, SERVER_CLASSIFY_OPTIONS).score;
+          const spam = score >= cutoff;
           if (spam !== (m.label === 'spam')) {
             if (spam) tally.fp += 1;
             else tally.fn += 1;
             learn(own, m.serverTokens, m.label); // markSpam / markNotSpam
-          } else if (mode.answersHam && m.label === 'ham') {
+          } else if (mode.answersHam && m.label === 'ham' && score > mode.learnAbove) {
             learn(own, m.serverTokens, 'ham'); // the agent's reply teaches ham
           }
         }

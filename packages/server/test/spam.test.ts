@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTO_LEARN_HAM_ABOVE } from '../src/domain/spam/marking.js';
 import { deliver, rawEmail, startTestServer, type TestServer, type TestWorkspace } from '../src/testing/index.js';
 
 let server: TestServer;
@@ -99,6 +100,32 @@ describe('spam filter', () => {
     const reasons: Array<{ token: string }> = next.messages.edges[0].node.spam.reasons;
     expect(reasons.some((r) => r.token.includes(tag))).toBe(false);
     expect(reasons.every((r) => !/^(?:h|hdr|hord|rcvd|mid|from:addr|date|ct|cte):/.test(r.token))).toBe(true);
+  });
+
+  it('learns an answered mail as ham only where the filter was not already sure of it (AUTO_LEARN_HAM_ABOVE, bench/classifier/workspace-cv.ts)', async () => {
+    const ws = await server.createWorkspace('Spam auto-learn');
+    const arrive = async (from: string, subject: string, text: string) => {
+      const report = await deliver(server, ws.ingestToken, rawEmail({ from, to: ws.address, subject, text, messageId: `auto-${++seq}@learn.test` }), [ws.address]);
+      const { conversationId, messageId } = report.deliveries[0] as { conversationId: string; messageId: string };
+      const id = Buffer.from(messageId, 'base64').toString('utf8').split(':')[1]!;
+      const { score } = (await conversation(ws, conversationId)).messages.edges[0].node.spam as { score: number };
+      return { conversationId, id, score };
+    };
+    const clear = await arrive('sales@zorblatt.test', 'Zorblatt for your warehouse', pitch(7));
+    const unsure = await arrive('ulla@customer.test', 'Invoice 2231 question', 'Hi, could you resend the invoice for my order from last week? Thanks, Ulla');
+    expect(clear.score).toBeLessThanOrEqual(AUTO_LEARN_HAM_ABOVE);
+    expect(unsure.score).toBeGreaterThan(AUTO_LEARN_HAM_ABOVE);
+
+    for (const { conversationId } of [clear, unsure]) {
+      const reply = await server.gql(ws.agentToken, `mutation($c: ID!, $t: String!) { replyToConversation(conversationId: $c, text: $t) { __typename } }`, { c: conversationId, t: 'Thanks, noted.' });
+      expect(reply.replyToConversation.__typename).toBe('Message');
+    }
+    const learnedAs = async (id: string) => (await server.app.database.db.message.findUniqueOrThrow({ where: { id }, select: { spamLearnedAs: true } })).spamLearnedAs;
+    const deadline = Date.now() + 5000;
+    while ((await learnedAs(unsure.id)) !== 'ham' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await learnedAs(unsure.id)).toBe('ham');
+    // Its reply was handled first; the filter already called it ham, so there was nothing to learn.
+    expect(await learnedAs(clear.id)).toBeNull();
   });
 
   it('counts what an agent marked as spam in the workspace model, so different mail sharing its subject and links scores as spam', async () => {

@@ -2,7 +2,8 @@ import type { Deps } from '../shared/deps.js';
 import { learnRepliedConversationAsHam } from './marking.js';
 
 /**
- * Learns a conversation's inbound mail as ham when an agent replies to it by
+ * Learns a conversation's inbound mail as ham (where the filter was not sure of it,
+ * AUTO_LEARN_HAM_ABOVE) when an agent replies to it by
  * email (after the reply is committed, off the request's path). Returns the
  * function that stops it.
  */

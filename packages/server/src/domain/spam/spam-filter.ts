@@ -21,7 +21,7 @@ import type { SpamFeatures } from './spam-features.js';
 // (its MX in Received, its senders' header shapes) were tried: counted once the
 // workspace had learned 20 spam and 20 ham, they sent more spam to the inbox in
 // cross-validation (bench/classifier/workspace-cv.ts), since a workspace learns
-// every answered mail as ham but only the few spam an agent marks. Every token
+// far more ham (answered mail) than spam (only what an agent marks). Every token
 // is still counted in SpamTokenCount, so a later rule can use them without
 // relearning.
 const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
