@@ -10,20 +10,21 @@ import { storedMessageFeatures } from './spam-features.js';
  * its inbound messages at once; its contact is blocked (or unblocked). Both
  * are idempotent: a message is never learned twice as the same label.
  */
-/** Inbound messages of a conversation not yet learned as `label`, with their tokens. */
-async function unlearnedMessages(deps: Deps, conversationId: string, label: SpamLabel) {
+/** Inbound messages of a conversation not yet learned as `label` (with `scoredAbove`, only those scored above it or never scored), with their tokens. */
+async function unlearnedMessages(deps: Deps, conversationId: string, label: SpamLabel, scoredAbove?: number) {
   const inbound = await deps.db.message.findMany({
     where: {
       conversationId,
       direction: 'INBOUND',
       kind: 'EMAIL',
       OR: [{ spamLearnedAs: null }, { spamLearnedAs: { not: label } }],
+      ...(scoredAbove === undefined ? {} : { AND: [{ OR: [{ spamScore: null }, { spamScore: { gt: scoredAbove } }] }] }),
     },
-    select: { id: true, raw: true, subject: true, fromAddress: true, fromName: true, text: true, html: true, spamLearnedAs: true, spamScore: true },
+    select: { id: true, raw: true, subject: true, fromAddress: true, fromName: true, text: true, html: true, spamLearnedAs: true },
   });
   // Tokenizing re-parses the raw source; doing it before the transaction keeps that short.
   return Promise.all(
-    inbound.map(async (m) => ({ id: m.id, previous: m.spamLearnedAs as SpamLabel | null, score: m.spamScore, ...(await storedMessageFeatures(m)) })),
+    inbound.map(async (m) => ({ id: m.id, previous: m.spamLearnedAs as SpamLabel | null, ...(await storedMessageFeatures(m)) })),
   );
 }
 
@@ -58,9 +59,7 @@ export const AUTO_LEARN_HAM_ABOVE = 0.15;
 export async function learnRepliedConversationAsHam(deps: Deps, conversationId: string) {
   const conversation = await deps.db.conversation.findUnique({ where: { id: conversationId } });
   if (!conversation || conversation.spam) return;
-  const messages = (await unlearnedMessages(deps, conversationId, 'ham')).filter(
-    (m) => m.previous === null && (m.score === null || m.score > AUTO_LEARN_HAM_ABOVE),
-  );
+  const messages = (await unlearnedMessages(deps, conversationId, 'ham', AUTO_LEARN_HAM_ABOVE)).filter((m) => m.previous === null);
   if (messages.length === 0) return;
   await deps.db.$transaction((tx) => learnMessages(tx, conversation.workspaceId, messages, 'ham'));
 }
