@@ -16,15 +16,13 @@
 // time is measured in-process with the server's own modules (dist/, not an API) on the same
 // database state just before each delivery; the bench checks that it gives the score the server stored.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { TOKENIZER_VERSION } from '@deskql/classifier';
+import { fileURLToPath } from 'node:url';
 import { MIN_MESSAGES, trainBaseModel, writeBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
-import { TOKENIZER_VERSION as SOURCE_TOKENIZER_VERSION } from '../../packages/classifier/src/tokenize.js';
 import { SEED, TRAIN_SHARE } from './config.js';
 import { loadCorpus, type CorpusMessage } from './corpus.js';
+import { AUTO_LEARN_HAM_ABOVE, serverFilter, serverModule } from './server-spam.js';
 import { metrics, ms, pct, quantile, rng, shuffle, stratifiedSplit, type Outcome } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,11 +38,6 @@ mkdirSync(workDir, { recursive: true });
 const modelFile = join(workDir, 'base-model-split.json.gz');
 process.env.DESKQL_SPAM_BASE_MODEL = modelFile;
 
-// The model is trained with the classifier's source, the server tokenizes with its dist/: they must agree.
-if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
-  throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
-}
-
 const started = performance.now();
 const loadAtStart = loadavg()[0] ?? 0;
 const { messages } = loadCorpus();
@@ -59,18 +52,12 @@ log(`base model on ${train.length} training messages: ${trained.vocabulary} toke
 // The server, and its scoring modules, from its dist/ (as the SMTP daemon's server runs).
 const { startTestServer } = await import('@deskql/server/testing');
 const { baseModelInfo } = await import('@deskql/classifier/base-model');
-const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
-const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
 type Email = { from: { address: string } | null };
 type Score = { score: number; verdict: 'ham' | 'unsure' | 'spam'; reasons: Array<{ token: string }>; significantTokens: number; knownSender: boolean };
-const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
-const { spamFeatures } = await internal<{ spamFeatures(email: Email): unknown }>('domain/spam/spam-features.js');
-const { scoreMails, isContentToken, SERVER_CLASSIFY_OPTIONS: serverOptions } = await internal<{
-  scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]>;
-  isContentToken(token: string): boolean;
-  SERVER_CLASSIFY_OPTIONS: { spamCutoff: number; minSpamEvidence: number };
-}>('domain/spam/spam-filter.js');
-const { AUTO_LEARN_HAM_ABOVE: autoLearnHamAbove } = await internal<{ AUTO_LEARN_HAM_ABOVE: number }>('domain/spam/marking.js');
+const { parseEmail } = await serverModule<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
+const { spamFeatures } = await serverModule<{ spamFeatures(email: Email): unknown }>('domain/spam/spam-features.js');
+const { scoreMails } = await serverModule<{ scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]> }>('domain/spam/spam-filter.js');
+const { isContentToken, SERVER_CLASSIFY_OPTIONS: serverOptions } = serverFilter;
 /** One mail through the server's scoring, as a batch of one. */
 const scoreMail = async (database: unknown, workspaceId: string, features: unknown): Promise<Score> =>
   (await scoreMails(database, workspaceId, [features]))[0]!;
@@ -206,7 +193,7 @@ async function runMode(label: string, feedback: Feedback): Promise<Run> {
       run.replyMs.push(performance.now() - t);
       if (replied.replyToConversation.__typename !== 'Message') run.errors.push(`${m.id}: reply gave ${JSON.stringify(replied.replyToConversation)}`);
       run.replies++;
-      if (score.score <= autoLearnHamAbove) continue;
+      if (score.score <= AUTO_LEARN_HAM_ABOVE) continue;
       run.repliesLearned++;
       const id = localId(delivery.messageId);
       const deadline = Date.now() + 5000;
@@ -267,7 +254,7 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts of content tokens, near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham if it scored above ${autoLearnHamAbove} (auto-learn; the bench waits for it).`,
+  `What the server does, not the bare library. Base model: trained exactly as \`train-base-model.ts\` trains the shipped one, but on the training part of the split above only (${train.length} messages; ${trained.info.tokens} of ${trained.vocabulary} tokens kept, ${(modelBytes / 1e6).toFixed(2)} MB), loaded through \`DESKQL_SPAM_BASE_MODEL\`; the server uses its content tokens only, plus the workspace's own counts of content tokens, near-copies of marked spam, and its rules: a blocked contact's mail goes to Spam (BLOCKED); a contact with an earlier conversation outside Spam is never sent there by the filter; a reply threaded into a conversation stays where that conversation is. The ${order.length} test messages (${hamN} ham incl. ${hardN} hard ham, ${spamN} spam) are delivered one by one with GraphQL \`deliverEmail\` over HTTP (ingest token, base64 source, as the SMTP daemon does) in one seeded order (${SEED + 3}), each mode into a fresh workspace of one server (\`startTestServer\`, SQLite file); where each landed is read over GraphQL right after its delivery. FP = ham that landed in Spam; FN = spam that reached the inbox (the server has no unsure state: unsure means inbox, counted as missed). (a) no feedback; (b) after each message an agent fixes a wrong outcome with \`markSpam\` / \`markNotSpam\` over GraphQL (which learns it and blocks / unblocks the contact); (c) as (b), and the agent also answers every ham with \`replyToConversation\`, which makes the server learn it as ham if it scored above ${AUTO_LEARN_HAM_ABOVE} (auto-learn; the bench waits for it).`,
 );
 lines.push('');
 lines.push('| mode | FP % (n) | hard-ham FP | FN % (n) | filter verdicts on spam: spam / unsure / ham | spam caught by: filter / near-copy / blocked contact | agent: markSpam / markNotSpam / replies |');
@@ -287,8 +274,8 @@ for (const run of runs) {
 }
 lines.push('');
 const f = metrics(outcomes(cold, 'filter'));
-const cutoff = serverOptions.spamCutoff;
-const minEvidence = serverOptions.minSpamEvidence;
+const cutoff = serverOptions.spamCutoff ?? Number.NaN;
+const minEvidence = serverOptions.minSpamEvidence ?? 0;
 const heldBack = (label: 'spam' | 'ham', why: (r: Result) => boolean): number =>
   count(cold, (r) => r.m.label === label && r.score.verdict === 'unsure' && r.score.score >= cutoff && why(r));
 const fewTokens = (r: Result): boolean => r.score.significantTokens < minEvidence;

@@ -24,7 +24,7 @@
 // agent a click (the workspace's spamThreshold lets a deployment choose another trade-off along the
 // frontier printed below).
 import { cpus, loadavg } from 'node:os';
-import { classify, TOKENIZER_VERSION } from '@deskql/classifier';
+import { classify, DEFAULT_CLASSIFY_OPTIONS, TOKENIZER_VERSION } from '@deskql/classifier';
 import { FOLD_SEEDS, FOLDS } from './cv.js';
 import { serverBaseModel, serverFilter, trainingItemsBothWays } from './server-spam.js';
 import { pct, rng, shuffle } from './stats.js';
@@ -67,7 +67,8 @@ const server: Setting = {
   spamCutoff: SERVER_CLASSIFY_OPTIONS.spamCutoff ?? Number.NaN,
 };
 /** What the server ran before this calibration (the library defaults and an evidence minimum of 5), for comparison. */
-const before: Setting = { minDeviation: 0.45, wordStrength: 2, strength: 0.03, minSpamEvidence: 5, spamCutoff: 0.55 };
+const { minDeviation, wordStrength, strength, spamCutoff } = DEFAULT_CLASSIFY_OPTIONS;
+const before: Setting = { minDeviation, wordStrength, strength, spamCutoff, minSpamEvidence: 5 };
 if (!settings.some((s) => key(s) === key(server))) throw new Error(`the server's options ${key(server)} are not on the grid`);
 
 const started = performance.now();

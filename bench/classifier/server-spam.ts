@@ -1,5 +1,6 @@
 // The server's spam modules from packages/server/dist (as the SMTP daemon's server runs them), and the
-// training part tokenized both ways, shared by server-cv.ts and workspace-cv.ts.
+// training part tokenized both ways, shared by server-cv.ts, workspace-cv.ts and server-config.ts. Importing
+// it loads no base model (the server reads one on first use, so DESKQL_SPAM_BASE_MODEL may be set later).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,9 +16,10 @@ if (TOKENIZER_VERSION !== SOURCE_TOKENIZER_VERSION) {
   throw new Error(`@deskql/classifier dist/ tokenizes v${TOKENIZER_VERSION}, src/ v${SOURCE_TOKENIZER_VERSION}: run npm run build -w @deskql/classifier`);
 }
 const dist = dirname(createRequire(import.meta.url).resolve('@deskql/server'));
-const internal = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
-const { parseEmail } = await internal<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
-const { spamTokens } = await internal<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-features.js');
+/** A module of the server's dist/, by its path there (e.g. 'domain/spam/spam-filter.js'). */
+export const serverModule = async <T>(path: string) => (await import(pathToFileURL(join(dist, path)).href)) as T;
+const { parseEmail } = await serverModule<{ parseEmail(raw: Buffer): Promise<unknown> }>('domain/mail/inbound-email.js');
+const { spamTokens } = await serverModule<{ spamTokens(email: unknown): string[] }>('domain/spam/spam-features.js');
 
 export type OwnRow = { token: string; spam: number; ham: number };
 export interface ServerSpamFilter {
@@ -26,13 +28,13 @@ export interface ServerSpamFilter {
   isContentToken(token: string): boolean;
   SERVER_CLASSIFY_OPTIONS: ClassifyOptions;
 }
-const filter = await internal<Partial<ServerSpamFilter>>('domain/spam/spam-filter.js');
+const filter = await serverModule<Partial<ServerSpamFilter>>('domain/spam/spam-filter.js');
 if (!filter.contentPart || !filter.effectiveModel || !filter.isContentToken || !filter.SERVER_CLASSIFY_OPTIONS) {
   throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
 }
 /** packages/server/src/domain/spam/spam-filter.ts, as built. */
 export const serverFilter = filter as ServerSpamFilter;
-const marking = await internal<{ AUTO_LEARN_HAM_ABOVE?: number }>('domain/spam/marking.js');
+const marking = await serverModule<{ AUTO_LEARN_HAM_ABOVE?: number }>('domain/spam/marking.js');
 if (marking.AUTO_LEARN_HAM_ABOVE === undefined) throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
 /** An answered mail is learned as ham only if it scored above this (packages/server/src/domain/spam/marking.ts). */
 export const AUTO_LEARN_HAM_ABOVE = marking.AUTO_LEARN_HAM_ABOVE;

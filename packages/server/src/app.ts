@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parse, type ExecutionArgs } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { maskError } from './graphql/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './config.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { openDatabase, type Database } from './db/database.js';
@@ -169,5 +170,3 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   };
 }
-
-const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
+/** Largest mail source deliverEmail takes unless DESKQL_MAX_MESSAGE_SIZE (or AppOptions.maxMessageBytes) says otherwise: 25 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 25 * SIZE_UNITS.M!;
+
 /** Every setting of the server, read once from the environment at start. Nothing else reads process.env. */
 const configSchema = z.object({
   DATABASE_URL: z
@@ -32,7 +35,7 @@ const configSchema = z.object({
     .describe("How long a plugin's setup and each handler call may run before it is reported and abandoned."),
   DESKQL_MAX_MESSAGE_SIZE: z
     .string()
-    .default('25M')
+    .default(String(DEFAULT_MAX_MESSAGE_BYTES))
     .transform((value, ctx) => {
       const match = /^(\d+)\s*([KMG]?)i?B?$/i.exec(value.trim());
       const size = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]! : NaN;

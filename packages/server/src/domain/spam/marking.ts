@@ -1,3 +1,4 @@
+import type { Prisma } from '../../generated/sqlite/client.js';
 import { actorOf, type Caller, type Deps, type Tx } from '../shared/deps.js';
 import { transact } from '../shared/pending-events.js';
 import { loadConversation, recordSystemMessage } from '../conversations/timeline.js';
@@ -10,15 +11,15 @@ import { storedMessageFeatures } from './spam-features.js';
  * its inbound messages at once; its contact is blocked (or unblocked). Both
  * are idempotent: a message is never learned twice as the same label.
  */
-/** Inbound messages of a conversation not yet learned as `label` (with `scoredAbove`, only those scored above it or never scored), with their tokens. */
-async function unlearnedMessages(deps: Deps, conversationId: string, label: SpamLabel, scoredAbove?: number) {
+/** Inbound messages of a conversation not yet learned as `label` (and matching `only`), with their tokens. */
+async function unlearnedMessages(deps: Deps, conversationId: string, label: SpamLabel, only: Prisma.MessageWhereInput = {}) {
   const inbound = await deps.db.message.findMany({
     where: {
       conversationId,
       direction: 'INBOUND',
       kind: 'EMAIL',
       OR: [{ spamLearnedAs: null }, { spamLearnedAs: { not: label } }],
-      ...(scoredAbove === undefined ? {} : { AND: [{ OR: [{ spamScore: null }, { spamScore: { gt: scoredAbove } }] }] }),
+      AND: [only],
     },
     select: { id: true, raw: true, subject: true, fromAddress: true, fromName: true, text: true, html: true, spamLearnedAs: true },
   });
@@ -59,7 +60,10 @@ export const AUTO_LEARN_HAM_ABOVE = 0.15;
 export async function learnRepliedConversationAsHam(deps: Deps, conversationId: string) {
   const conversation = await deps.db.conversation.findUnique({ where: { id: conversationId } });
   if (!conversation || conversation.spam) return;
-  const messages = (await unlearnedMessages(deps, conversationId, 'ham', AUTO_LEARN_HAM_ABOVE)).filter((m) => m.previous === null);
+  const messages = await unlearnedMessages(deps, conversationId, 'ham', {
+    spamLearnedAs: null, // an agent's decision stands
+    OR: [{ spamScore: null }, { spamScore: { gt: AUTO_LEARN_HAM_ABOVE } }],
+  });
   if (messages.length === 0) return;
   await deps.db.$transaction((tx) => learnMessages(tx, conversation.workspaceId, messages, 'ham'));
 }

@@ -22,7 +22,7 @@ export function spamFeatures(email: MailContent): SpamFeatures {
 }
 
 /** The tokens the classifier reads from a mail. */
-export function spamTokens(email: Pick<InboundEmail, 'subject' | 'from' | 'text' | 'html' | 'headerLines' | 'attachments'>): string[] {
+export function spamTokens(email: MailContent): string[] {
   return tokenize({
     subject: email.subject,
     from: email.from ? (email.from.name ? `"${email.from.name}" <${email.from.address}>` : email.from.address) : undefined,
