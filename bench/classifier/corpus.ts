@@ -42,9 +42,10 @@ function bodyKey(raw: Buffer): string {
 
 /**
  * All messages, in folder then file-name order, deduplicated by body: of messages whose bodies are
- * identical (the same spam sent twice, a list post received twice), only the first is kept.
+ * identical (the same spam sent twice, a list post received twice), only the first is kept — unless
+ * `keepDuplicateBodies`, which gives every file as the issue's reference figures used them.
  */
-export function loadCorpus(): { messages: CorpusMessage[]; files: number; duplicates: number } {
+export function loadCorpus({ keepDuplicateBodies = false } = {}): { messages: CorpusMessage[]; files: number; duplicates: number } {
   const dir = corpusDir();
   const seen = new Set<string>();
   const messages: CorpusMessage[] = [];
@@ -55,7 +56,7 @@ export function loadCorpus(): { messages: CorpusMessage[]; files: number; duplic
       files++;
       const raw = stripMboxLine(readFileSync(join(dir, folder, name)));
       const key = bodyKey(raw);
-      if (seen.has(key)) continue;
+      if (seen.has(key) && !keepDuplicateBodies) continue;
       seen.add(key);
       messages.push({ id: `${folder}/${name}`, folder, label: folder.startsWith('spam') ? 'spam' : 'ham', hard: folder === 'hard-ham-1', raw });
     }
