@@ -143,6 +143,25 @@ async function startReference(mode: 'floor-defaults' | 'floor' | 'store-only'): 
   };
 }
 
+/** The hand-off reference: smtp-server in one process, mailparser + SQLite in another, raw mail over keep-alive HTTP. */
+async function startHandoff(): Promise<Target> {
+  const store = start(tsx('reference-server.ts', ['store-service', join(work, `handoff-${Date.now()}.db`)]));
+  const { port: storePort } = (await waitMessage(store.proc, 'ready', 60_000)) as unknown as { port: number };
+  const smtp = start(tsx('reference-server.ts', ['handoff', String(storePort)]));
+  const { port } = (await waitMessage(smtp.proc, 'ready', 60_000)) as unknown as { port: number };
+  return {
+    name: 'handoff',
+    port,
+    recipient: 'anyone@bench.test',
+    processes: { daemon: smtp, server: store },
+    progress: async () => ({ stored: (await store.ask('count')).stored as number }),
+    async stop() {
+      await smtp.stop();
+      await store.stop();
+    },
+  };
+}
+
 async function startDeskql(databaseUrl: string, options: { profile?: boolean; countSql?: boolean } = {}): Promise<Target> {
   const profileArgs = (name: string) => (options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(work, `profile-${name}`)}`] : []);
   const server = start(tsx('deskql-server.ts', [databaseUrl], profileArgs('server')), options.countSql ? { BENCH_COUNT_SQL: '1' } : {});
@@ -282,6 +301,7 @@ const loadTimer = setInterval(() => loads.push(os.loadavg()[0]!), 5000);
 for (const mode of ['floor-defaults', 'floor', 'store-only'] as const) {
   if (wanted(mode)) results[mode] = await withTarget(() => startReference(mode), runTarget);
 }
+if (wanted('handoff')) results.handoff = await withTarget(startHandoff, runTarget);
 if (wanted('deskql-sqlite')) results['deskql-sqlite'] = await withTarget(() => startDeskql(`file:${join(work, 'deskql-bench.db')}`), runTarget);
 
 if (only) {
@@ -397,6 +417,7 @@ const names: Record<string, string> = {
   'floor-defaults': 'bare smtp-server, default options (Node floor as shipped)',
   floor: 'bare smtp-server, greeting at once (Node floor)',
   'store-only': 'smtp-server + mailparser + SQLite WAL (store-only reference)',
+  handoff: 'smtp-server → HTTP → mailparser + SQLite WAL, two processes (hand-off reference)',
   'deskql-sqlite': '**DeskQL: daemon + server, SQLite**',
   'deskql-postgres': '**DeskQL: daemon + server, PostgreSQL**',
 };
@@ -418,6 +439,8 @@ const storeOnly = results['store-only'];
 const deskqlSqlite = results['deskql-sqlite'];
 if (storeOnly && deskqlSqlite) {
   lines.push(row('DeskQL SQLite / store-only', keys.map((key) => `${Math.round((deskqlSqlite[key]!.rate / storeOnly[key]!.rate) * 100)}%`)));
+  const handoff = results.handoff;
+  if (handoff) lines.push(row('DeskQL SQLite / hand-off', keys.map((key) => `${Math.round((deskqlSqlite[key]!.rate / handoff[key]!.rate) * 100)}%`)));
   const ratio = deskqlSqlite['reused ×10']!.rate / storeOnly['reused ×10']!.rate;
   lines.push(
     '',
