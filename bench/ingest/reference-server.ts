@@ -42,20 +42,7 @@ if (mode === 'floor-defaults' || mode === 'floor') {
   // "floor-defaults": smtp-server exactly as configured out of the box (100 ms greeting timer, reverse DNS).
   server = mode === 'floor' ? new IngestSmtpServer({ ...options, disableReverseLookup: true }, new Map()) : new SMTPServer(options);
 } else if (mode === 'store-only' && file) {
-  const store = storeInSqlite(file);
-  server = new IngestSmtpServer(
-    {
-      ...common,
-      disableReverseLookup: true,
-      onData(stream, _session, callback) {
-        collect(stream)
-          .then(store)
-          .then(() => callback())
-          .catch((error: Error) => callback(error));
-      },
-    },
-    new Map(),
-  );
+  server = answering250After(storeInSqlite(file));
 } else if (mode === 'store-service' && file) {
   const store = storeInSqlite(file);
   const service = createServer((req, res) => {
@@ -83,21 +70,26 @@ if (mode === 'floor-defaults' || mode === 'floor') {
       req.on('error', reject);
       req.end(raw);
     });
-  server = new IngestSmtpServer(
+  server = answering250After(handOff);
+} else {
+  throw new Error('usage: reference-server.ts floor-defaults | floor | store-only <sqlite file> | store-service <sqlite file> | handoff <store port>');
+}
+
+/** An smtp-server (greeting at once) that answers DATA once `handle` has taken the whole message. */
+function answering250After(handle: (raw: Buffer) => Promise<void>): SMTPServer {
+  return new IngestSmtpServer(
     {
       ...common,
       disableReverseLookup: true,
       onData(stream, _session, callback) {
         collect(stream)
-          .then(handOff)
+          .then(handle)
           .then(() => callback())
           .catch((error: Error) => callback(error));
       },
     },
     new Map(),
   );
-} else {
-  throw new Error('usage: reference-server.ts floor-defaults | floor | store-only <sqlite file> | store-service <sqlite file> | handoff <store port>');
 }
 
 /** mailparser (the DeskQL server's options) and one INSERT per message into SQLite, WAL, synchronous FULL. */
