@@ -1,7 +1,8 @@
 // Ingest benchmark: messages per second end to end (SMTP accepted → stored → event published) with
 // SpamAssassin corpus messages, at 1, 10 and 50 concurrent clients, reusing connections and opening
 // one per message; DeskQL (daemon + server) on SQLite and on PostgreSQL, side by side with a bare
-// smtp-server (the Node floor) and smtp-server + mailparser + SQLite WAL (the store-only reference).
+// smtp-server (the Node floor), smtp-server + mailparser + SQLite WAL (the store-only reference) and
+// the same split over two processes as DeskQL is (the hand-off reference).
 // Then: where the time goes (CPU per process, SQL statements, CPU profiles), and the whole corpus
 // replayed through the daemon (every message accepted, stored exactly once).
 //
