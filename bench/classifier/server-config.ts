@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isContentToken } from '@deskql/classifier';
 import { MIN_MESSAGES, trainBaseModel, writeBaseModel } from '../../packages/classifier/scripts/base-model-training.js';
 import { SEED, TRAIN_SHARE } from './config.js';
 import { loadCorpus, type CorpusMessage } from './corpus.js';
@@ -57,7 +58,7 @@ type Score = { score: number; verdict: 'ham' | 'unsure' | 'spam'; reasons: Array
 const { parseEmail } = await serverModule<{ parseEmail(raw: Buffer): Promise<Email> }>('domain/mail/inbound-email.js');
 const { spamFeatures } = await serverModule<{ spamFeatures(email: Email): unknown }>('domain/spam/spam-features.js');
 const { scoreMails } = await serverModule<{ scoreMails(db: unknown, workspaceId: string, mails: unknown[]): Promise<Score[]> }>('domain/spam/spam-filter.js');
-const { isContentToken, SERVER_CLASSIFY_OPTIONS: serverOptions } = serverFilter;
+const { SERVER_CLASSIFY_OPTIONS: serverOptions } = serverFilter;
 /** One mail through the server's scoring, as a batch of one. */
 const scoreMail = async (database: unknown, workspaceId: string, features: unknown): Promise<Score> =>
   (await scoreMails(database, workspaceId, [features]))[0]!;

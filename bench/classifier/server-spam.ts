@@ -25,11 +25,10 @@ export type OwnRow = { token: string; spam: number; ham: number };
 export interface ServerSpamFilter {
   contentPart(model: SpamModel): SpamModel;
   effectiveModel(shipped: SpamModel, totals: { spamMessages: number; hamMessages: number } | null, own: OwnRow[], tokens: readonly string[]): SpamModel;
-  isContentToken(token: string): boolean;
   SERVER_CLASSIFY_OPTIONS: ClassifyOptions;
 }
 const filter = await serverModule<Partial<ServerSpamFilter>>('domain/spam/spam-filter.js');
-if (!filter.contentPart || !filter.effectiveModel || !filter.isContentToken || !filter.SERVER_CLASSIFY_OPTIONS) {
+if (!filter.contentPart || !filter.effectiveModel || !filter.SERVER_CLASSIFY_OPTIONS) {
   throw new Error('packages/server/dist is stale: run npm run build -w @deskql/server');
 }
 /** packages/server/src/domain/spam/spam-filter.ts, as built. */

@@ -17,13 +17,13 @@
 // Near-copies, blocked contacts and threading are left out: they act the same under every rule.
 // FP = ham called spam, FN = spam not called spam; totals over the three assignments.
 import { cpus, loadavg } from 'node:os';
-import { classify, createModel, learn, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
+import { classify, createModel, isContentToken, learn, TOKENIZER_VERSION, type SpamModel } from '@deskql/classifier';
 import { FOLD_SEEDS, FOLDS } from './cv.js';
 import { AUTO_LEARN_HAM_ABOVE, serverBaseModel, serverFilter, trainingItemsBothWays, type OwnRow } from './server-spam.js';
 import { pct, rng, shuffle } from './stats.js';
 
 const log = (...parts: unknown[]): void => console.error('[workspace-cv]', ...parts);
-const { effectiveModel, isContentToken, SERVER_CLASSIFY_OPTIONS } = serverFilter;
+const { effectiveModel, SERVER_CLASSIFY_OPTIONS } = serverFilter;
 const cutoff = SERVER_CLASSIFY_OPTIONS.spamCutoff ?? Number.NaN;
 
 interface Rule {

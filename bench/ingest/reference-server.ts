@@ -6,6 +6,7 @@
 // when that replies; so it measures what the split costs, without DeskQL's GraphQL and features.
 //   tsx reference-server.ts floor-defaults | floor | store-only <sqlite file> | store-service <sqlite file> | handoff <store port>
 import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -30,7 +31,17 @@ function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   });
 }
 
-let server: SMTPServer | undefined;
+/** What this process serves on an ephemeral port, and how to close it gracefully. */
+interface Served {
+  server: NetServer;
+  close(done: () => void): void;
+}
+const servingSmtp = (smtp: SMTPServer): Served => {
+  smtp.on('error', () => {});
+  return { server: smtp.server, close: (done) => smtp.close(done) };
+};
+
+let served: Served;
 if (mode === 'floor-defaults' || mode === 'floor') {
   const options: SMTPServerOptions = {
     ...common,
@@ -40,9 +51,9 @@ if (mode === 'floor-defaults' || mode === 'floor') {
     },
   };
   // "floor-defaults": smtp-server exactly as configured out of the box (100 ms greeting timer, reverse DNS).
-  server = mode === 'floor' ? new IngestSmtpServer({ ...options, disableReverseLookup: true }, new Map()) : new SMTPServer(options);
+  served = servingSmtp(mode === 'floor' ? new IngestSmtpServer({ ...options, disableReverseLookup: true }, new Map()) : new SMTPServer(options));
 } else if (mode === 'store-only' && file) {
-  server = answering250After(storeInSqlite(file));
+  served = servingSmtp(answering250After(storeInSqlite(file)));
 } else if (mode === 'store-service' && file) {
   const store = storeInSqlite(file);
   const service = createServer((req, res) => {
@@ -52,12 +63,7 @@ if (mode === 'floor-defaults' || mode === 'floor') {
       .catch(() => res.writeHead(500).end());
   });
   service.keepAliveTimeout = 60_000;
-  service.listen(0, '127.0.0.1', () => process.send!({ type: 'ready', port: (service.address() as { port: number }).port }));
-  process.on('message', (message: { type: string }) => {
-    if (message.type === 'count') process.send!({ type: 'count', stored });
-    if (message.type === 'close') service.close(() => process.exit(0));
-  });
-  process.on('disconnect', () => process.exit(0));
+  served = { server: service, close: (done) => service.close(() => done()) };
 } else if (mode === 'handoff' && file) {
   const storePort = Number(file);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -70,10 +76,19 @@ if (mode === 'floor-defaults' || mode === 'floor') {
       req.on('error', reject);
       req.end(raw);
     });
-  server = answering250After(handOff);
+  served = servingSmtp(answering250After(handOff));
 } else {
   throw new Error('usage: reference-server.ts floor-defaults | floor | store-only <sqlite file> | store-service <sqlite file> | handoff <store port>');
 }
+
+served.server.listen(0, '127.0.0.1', () => {
+  process.send!({ type: 'ready', port: (served.server.address() as AddressInfo).port });
+});
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'count') process.send!({ type: 'count', stored });
+  if (message.type === 'close') served.close(() => process.exit(0));
+});
+process.on('disconnect', () => process.exit(0));
 
 /** An smtp-server (greeting at once) that answers DATA once `handle` has taken the whole message. */
 function answering250After(handle: (raw: Buffer) => Promise<void>): SMTPServer {
@@ -105,17 +120,4 @@ function storeInSqlite(path: string): (raw: Buffer) => Promise<void> {
     insert.run(mail.messageId ?? null, mail.subject ?? null, mail.from?.value[0]?.address ?? null, mail.text ?? null, typeof mail.html === 'string' ? mail.html : null, raw, new Date().toISOString());
     stored++;
   };
-}
-
-if (server) {
-  const smtp = server;
-  smtp.on('error', () => {});
-  smtp.listen(0, '127.0.0.1', () => {
-    process.send!({ type: 'ready', port: (smtp.server.address() as { port: number }).port });
-  });
-  process.on('message', (message: { type: string }) => {
-    if (message.type === 'count') process.send!({ type: 'count', stored });
-    if (message.type === 'close') smtp.close(() => process.exit(0));
-  });
-  process.on('disconnect', () => process.exit(0));
 }

@@ -5,7 +5,7 @@
  * The model is a plain value: serializeModel/parseModel round-trip it exactly, pruneModel keeps it small.
  * The shipped base model lives in the `@deskql/classifier/base-model` subpath (the only file I/O).
  */
-export { tokenize, TOKENIZER_VERSION, type TokenizeOptions } from './tokenize.js';
+export { isContentToken, tokenize, TOKENIZER_VERSION, type TokenizeOptions } from './tokenize.js';
 export type { AttachmentInfo, HeaderField, MailForClassification, MailHeaders, RawHeaderLine } from './mail.js';
 export { RECIPIENT_SIDE_HEADERS } from './headers.js';
 export {

@@ -59,6 +59,18 @@ function bodyTokens(text: string, emit: (token: string) => void): void {
   }
 }
 
+const CONTENT_TOKEN = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
+
+/**
+ * Whether a token says what the message says (body words, subject, links, HTML traits, attachments,
+ * the sender's name) rather than how it was delivered (headers, Received hops, Message-ID and Date
+ * shapes, content types, the sender's address). A filter trained on someone else's mail can trust
+ * only the first kind: the second describes that mail's infrastructure.
+ */
+export function isContentToken(token: string): boolean {
+  return CONTENT_TOKEN.test(token);
+}
+
 /**
  * Turns a parsed message into its tokens, deduplicated, in first-seen order. Tokens carry their
  * origin: body words are bare, others are prefixed (`subject:`, `from:`, `hdr:`, `h:x-mailer:`,

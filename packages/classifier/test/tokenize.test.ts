@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tokenize, type MailForClassification } from '../src/index.js';
+import { isContentToken, tokenize, type MailForClassification } from '../src/index.js';
 
 const RAW_HEADERS = [
   'Received: from mx.deskql.test (mx.deskql.test [10.0.0.5])',
@@ -156,5 +156,17 @@ describe('tokenize', () => {
     const snapshot = JSON.stringify(mail);
     expect(tokenize(mail)).toEqual(tokenize(mail));
     expect(JSON.stringify(mail)).toBe(snapshot);
+  });
+
+  it('tells what a message says (content tokens) from how it was delivered', () => {
+    const tokens = tokenize({ headers: RAW_HEADERS, text: 'Your parcel left http://track.shop.example/x today.' });
+    const content = tokens.filter(isContentToken);
+    const delivery = tokens.filter((t) => !isContentToken(t));
+    expect(content).toEqual(expect.arrayContaining(['parcel', 'subject:order', 'from:name:shop']));
+    expect(content.some((t) => t.startsWith('url:') && t.includes('shop.example'))).toBe(true);
+    expect(delivery.length).toBeGreaterThan(0);
+    expect(delivery.some((t) => t.startsWith('from:addr:'))).toBe(true);
+    expect(delivery.some((t) => t.startsWith('rcvd:'))).toBe(true);
+    expect(delivery.some((t) => t.startsWith('h:x-mailer:'))).toBe(true);
   });
 });

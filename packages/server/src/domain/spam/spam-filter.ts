@@ -1,4 +1,4 @@
-import { classify, similarity, type Classification, type ClassifyOptions, type Fingerprint, type SpamModel, type TokenStats } from '@deskql/classifier';
+import { classify, isContentToken, similarity, type Classification, type ClassifyOptions, type Fingerprint, type SpamModel, type TokenStats } from '@deskql/classifier';
 import { loadBaseModel } from '@deskql/classifier/base-model';
 import { Prisma } from '../../generated/sqlite/client.js';
 import type { Tx } from '../shared/deps.js';
@@ -23,11 +23,7 @@ import type { SpamFeatures } from './spam-features.js';
 // cross-validation (bench/classifier/workspace-cv.ts), since a workspace learns
 // far more ham (answered mail) than spam (only what an agent marks). Every token
 // is still counted in SpamTokenCount, so a later rule can use them without
-// relearning.
-const transferable = /^(?:[^:]*$|(?:subject|url|email|img|html|mailto|body|att):|from:name:)/;
-
-/** Whether the filter reads this token: words, subject, links, HTML traits, attachments, sender name. */
-export const isContentToken = (token: string): boolean => transferable.test(token);
+// relearning. Which tokens are content is the tokenizer's to say (isContentToken).
 
 /** The part of a base model a workspace starts from: its content tokens (exported for the benches). */
 export function contentPart(model: SpamModel): SpamModel {
